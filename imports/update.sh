@@ -11,3 +11,5 @@ module_dir=$(cd test/controlplane/flux &&
 mkdir -p .crds
 install -m 0644 "$module_dir/config/crd/bases/source.toolkit.fluxcd.io_helmrepositories.yaml" .crds/
 npx cdk8s import --language typescript --output imports
+# The generator imports types as values; this project compiles with verbatimModuleSyntax.
+sed -i "s/^import { ApiObject, ApiObjectMetadata, GroupVersionKind } from 'cdk8s';/import { ApiObject, type ApiObjectMetadata, type GroupVersionKind } from 'cdk8s';/" imports/source.toolkit.fluxcd.io.ts

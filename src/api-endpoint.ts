@@ -1,0 +1,47 @@
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const IPV6_IN_BRACKETS = /^\[[0-9a-f:.]+\]$/i;
+
+/**
+ * The Kubernetes API endpoint that Flux and the cert-issuer use before the cluster has a CNI, for
+ * example KubePrism's `localhost:7445` or a load balancer's `api.example.org:6443`.
+ */
+export class ApiEndpoint {
+  /**
+   * Parses `host:port`; IPv6 hosts go in brackets (`[fd00::1]:6443`).
+   * @throws Error with a message fit for a config error when the value is not host:port.
+   */
+  public static parse(hostPort: string): ApiEndpoint {
+    const match = /^(.+):(\d{1,5})$/.exec(hostPort);
+    if (!match || hostPort.includes('/')) {
+      throw new Error(`must be host:port, without a scheme or path (got "${hostPort}")`);
+    }
+    const [, host, portText] = match as unknown as [string, string, string];
+    if (!DNS_NAME.test(host) && !IPV4.test(host) && !IPV6_IN_BRACKETS.test(host)) {
+      throw new Error(`host "${host}" is not a DNS name, an IPv4 address or a bracketed IPv6 address`);
+    }
+    const port = Number(portText);
+    if (port < 1 || port > 65535) throw new Error(`port must be from 1 to 65535 (got ${portText})`);
+    return new ApiEndpoint(host, port);
+  }
+
+  private constructor(
+    /** Host name or address; IPv6 addresses keep their brackets. */
+    public readonly host: string,
+    public readonly port: number,
+  ) {}
+
+  /** The HTTPS URL of `path` on this endpoint. */
+  public url(path: string): string {
+    return `https://${this.host}:${this.port}${path}`;
+  }
+
+  /** The host as `KUBERNETES_SERVICE_HOST` expects it: IPv6 without brackets. */
+  public get serviceHost(): string {
+    return this.host.replace(/^\[(.*)\]$/, '$1');
+  }
+
+  public toString(): string {
+    return `${this.host}:${this.port}`;
+  }
+}

@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import { JsonPatch } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { ApiEndpoint } from './api-endpoint.ts';
+import { BOOTSTRAP_TOLERATIONS } from './bootstrap-tolerations.ts';
+import { CertIssuerAccess, type HelmRepositoryRef } from './cert-issuer-access.ts';
+import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
+
+/** Where the image keeps Node and the bundle (see jobs/Dockerfile). */
+const ISSUER_COMMAND = ['/nodejs/bin/node', '/app/cert-issuer.mjs'];
+const CA_MOUNT_DIR = '/etc/cert-issuer/ca';
+
+/** Exit codes after which a retry cannot help: bad config (2) and a CSR refused as unverified (7). */
+const FINAL_EXIT_CODES = [2, 7];
+
+export interface CertIssuerProps {
+  /** Namespace the ServiceAccount and the Job run in. */
+  readonly namespace: string;
+  /** The issuer image, pinned by digest or tag. */
+  readonly image: string;
+  /** The API endpoint the Job talks to; the Service ClusterIP does not work without kube-proxy. */
+  readonly endpoint: ApiEndpoint;
+  /**
+   * PEM bundle that verifies `endpoint` and goes into the Secret's `ca.crt`.
+   * @default - the cluster CA of the mounted ServiceAccount token
+   */
+  readonly apiCA?: string;
+  /** The certificate's CN. */
+  readonly commonName: string;
+  /** The `kubernetes.io/tls` Secret the issuer writes. */
+  readonly secretName: string;
+  /** Every namespace that holds a HelmRepository and therefore needs the Secret. */
+  readonly secretNamespaces: readonly string[];
+  /**
+   * HelmRepositories to annotate after a new certificate is written, so Flux uses it at once.
+   * @default - none
+   */
+  readonly helmRepositories?: readonly HelmRepositoryRef[];
+  /**
+   * The signer asked to sign.
+   * @default kubernetes.io/kube-apiserver-client
+   */
+  readonly signerName?: string;
+  /**
+   * Requested certificate lifetime in seconds; the signer may shorten it.
+   * @default 31536000 (one year)
+   */
+  readonly expirationSeconds?: number;
+  /**
+   * RSA key size.
+   * @default 2048
+   */
+  readonly keyBits?: number;
+  /**
+   * How long the program waits for the signer before it exits with code 5.
+   * @default 300
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Tolerations added to the built-in ones for a node without a CNI.
+   * @default - only the built-in bootstrap tolerations
+   */
+  readonly extraTolerations?: readonly k8s.Toleration[];
+}
+
+/**
+ * Issues Flux's client certificate in-cluster: a ServiceAccount with least-privilege RBAC and a
+ * one-shot Job that runs the cert-issuer program.
+ *
+ * The Job is safe under Flux's re-apply loop twice over: the program is idempotent (a valid
+ * certificate makes it a no-op), and the Job's name ends in a hash of its content, so a changed
+ * config creates a new Job instead of failing on an immutable field.
+ */
+export class CertIssuer extends Construct {
+  public readonly jobName: string;
+  public readonly serviceAccountName = 'cert-issuer';
+
+  public constructor(scope: Construct, id: string, props: CertIssuerProps) {
+    super(scope, id);
+    const signerName = props.signerName ?? 'kubernetes.io/kube-apiserver-client';
+    const labels = { 'app.kubernetes.io/name': 'cert-issuer', ...PART_OF };
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: this.serviceAccountName, namespace: props.namespace, labels },
+    });
+    new CertIssuerAccess(this, 'Access', {
+      namespace: props.namespace,
+      serviceAccountName: this.serviceAccountName,
+      signerName,
+      secretName: props.secretName,
+      secretNamespaces: props.secretNamespaces,
+      helmRepositories: props.helmRepositories,
+    });
+
+    let caConfigMap: string | undefined;
+    if (props.apiCA !== undefined) {
+      caConfigMap = 'cert-issuer-api-ca';
+      new k8s.KubeConfigMap(this, 'ApiCA', {
+        metadata: { name: caConfigMap, namespace: props.namespace, labels },
+        data: { 'ca.crt': props.apiCA },
+      });
+    }
+
+    const args = [
+      'ensure',
+      `--common-name=${props.commonName}`,
+      `--secret-name=${props.secretName}`,
+      `--namespaces=${props.secretNamespaces.join(',')}`,
+      `--signer-name=${signerName}`,
+      `--expiration-seconds=${props.expirationSeconds ?? 31_536_000}`,
+      `--key-bits=${props.keyBits ?? 2048}`,
+      `--timeout-seconds=${props.timeoutSeconds ?? 300}`,
+      ...(props.helmRepositories?.length
+        ? [`--refresh-helm-repositories=${props.helmRepositories.map((repo) => `${repo.namespace}/${repo.name}`).join(',')}`]
+        : []),
+      ...(caConfigMap ? [`--ca-file=${CA_MOUNT_DIR}/ca.crt`] : []),
+      '--log-format=json',
+    ];
+
+    const template: k8s.PodTemplateSpec = {
+      metadata: { labels },
+      spec: {
+        serviceAccountName: this.serviceAccountName,
+        automountServiceAccountToken: true,
+        restartPolicy: 'Never',
+        hostNetwork: true,
+        dnsPolicy: 'Default',
+        enableServiceLinks: false,
+        securityContext: RESTRICTED_POD_SECURITY,
+        tolerations: [...BOOTSTRAP_TOLERATIONS, ...(props.extraTolerations ?? [])],
+        containers: [{
+          name: 'cert-issuer',
+          image: props.image,
+          imagePullPolicy: 'IfNotPresent',
+          command: ISSUER_COMMAND,
+          args,
+          env: [
+            { name: 'KUBERNETES_SERVICE_HOST', value: props.endpoint.serviceHost },
+            { name: 'KUBERNETES_SERVICE_PORT', value: String(props.endpoint.port) },
+          ],
+          resources: {
+            requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
+            limits: { memory: k8s.Quantity.fromString('128Mi') },
+          },
+          securityContext: RESTRICTED_CONTAINER_SECURITY,
+          volumeMounts: caConfigMap ? [{ name: 'api-ca', mountPath: CA_MOUNT_DIR, readOnly: true }] : undefined,
+        }],
+        volumes: caConfigMap ? [{ name: 'api-ca', configMap: { name: caConfigMap } }] : undefined,
+      },
+    };
+
+    const jobSpec: k8s.JobSpec = {
+      backoffLimit: 3,
+      podFailurePolicy: {
+        rules: [{
+          action: 'FailJob',
+          onExitCodes: { containerName: 'cert-issuer', operator: 'In', values: FINAL_EXIT_CODES },
+          onPodConditions: [], // required by cdk8s-plus-28's 1.28 types, optional since 1.29; removed below
+        }],
+      },
+      template,
+    };
+    // No ttlSecondsAfterFinished: Flux would re-create a deleted Job and run it again.
+    this.jobName = `cert-issuer-${contentHash({ jobSpec, apiCA: props.apiCA })}`;
+    const job = new k8s.KubeJob(this, 'Job', {
+      metadata: { name: this.jobName, namespace: props.namespace, labels },
+      spec: jobSpec,
+    });
+    job.addJsonPatch(JsonPatch.remove('/spec/podFailurePolicy/rules/0/onPodConditions'));
+  }
+}
+
+/** A short, stable digest of a JSON-serializable value; Quantity and IntOrString serialize by value. */
+function contentHash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 8);
+}
