@@ -1,0 +1,212 @@
+import { parse } from 'yaml';
+import { loadClusterConfig } from '../../src/cluster-config.ts';
+import { renderCluster, type OutputFile } from '../../src/synth.ts';
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  [field: string]: any;
+}
+
+function manifestsOf(files: OutputFile[]): Manifest[] {
+  return files.filter((file) => !file.path.endsWith('kustomization.yaml')).map((file) => parse(file.content));
+}
+
+function find(manifests: Manifest[], kind: string, name: string, namespace?: string): Manifest {
+  const found = manifests.find((m) => m.kind === kind && m.metadata.name === name && m.metadata.namespace === namespace);
+  if (!found) throw new Error(`no ${kind} ${namespace ?? ''}/${name}`);
+  return found;
+}
+
+describe.each(['dev', 'prod'])('GIVEN the shipped example cluster %s', (cluster) => {
+  const files = renderCluster(loadClusterConfig(`clusters/${cluster}.yaml`));
+
+  test('WHEN synthesized THEN the output matches the snapshot', () => {
+    expect(Object.fromEntries(files.map((file) => [file.path, file.content]))).toMatchSnapshot();
+  });
+
+  test('WHEN synthesized THEN the kustomization lists every other file, in file-name order', () => {
+    const kustomization = parse(files.find((file) => file.path === `${cluster}/kustomization.yaml`)!.content);
+    const others = files.map((file) => file.path.slice(cluster.length + 1)).filter((name) => name !== 'kustomization.yaml');
+    expect(kustomization.resources).toEqual([...others].sort());
+    expect(others[0]).toMatch(/^00-namespace-/);
+    expect(others.at(-1)).toMatch(/^10-job-/);
+  });
+});
+
+describe('GIVEN the dev cluster', () => {
+  const manifests = manifestsOf(renderCluster(loadClusterConfig('clusters/dev.yaml')));
+  const job = manifests.find((m) => m.kind === 'Job')!;
+  const statefulSet = find(manifests, 'StatefulSet', 'cozystack-assets', 'cozy-system');
+
+  test('THEN the reader may only get the proxy of pod cozystack-assets-0, as the certificate CN', () => {
+    expect(find(manifests, 'Role', 'cozystack-assets-reader', 'cozy-system').rules).toEqual([
+      { apiGroups: [''], resources: ['pods/proxy'], resourceNames: ['cozystack-assets-0'], verbs: ['get'] },
+    ]);
+    expect(find(manifests, 'RoleBinding', 'cozystack-assets-reader', 'cozy-system').subjects).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cozystack-assets-reader' },
+    ]);
+  });
+
+  test('THEN the issuer may handle CSRs and approve for the kube-apiserver-client signer only', () => {
+    const clusterRole = find(manifests, 'ClusterRole', 'flux-assets-bootstrap:cozy-system:cert-issuer');
+    expect(clusterRole.rules).toEqual([
+      { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
+      { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/approval'], verbs: ['update'] },
+      { apiGroups: ['certificates.k8s.io'], resources: ['signers'], resourceNames: ['kubernetes.io/kube-apiserver-client'], verbs: ['approve'] },
+    ]);
+    expect(find(manifests, 'ClusterRoleBinding', 'flux-assets-bootstrap:cozy-system:cert-issuer').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'cert-issuer', namespace: 'cozy-system' },
+    ]);
+  });
+
+  test.each([
+    ['cozy-system', ['system']],
+    ['cozy-public', ['apps', 'extra']],
+  ])('THEN in %s the issuer may touch only the TLS Secret and that namespace\'s HelmRepositories', (namespace, repos) => {
+    expect(find(manifests, 'Role', 'cert-issuer', namespace).rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['cozystack-assets-tls'], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      { apiGroups: ['source.toolkit.fluxcd.io'], resources: ['helmrepositories'], resourceNames: repos, verbs: ['get', 'patch'] },
+    ]);
+    expect(find(manifests, 'RoleBinding', 'cert-issuer', namespace).subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'cert-issuer', namespace: 'cozy-system' },
+    ]);
+  });
+
+  test('THEN no RBAC rule anywhere uses a wildcard, and nothing cluster-wide touches Secrets', () => {
+    const rules = manifests.filter((m) => m.kind === 'Role' || m.kind === 'ClusterRole').flatMap((m) => m.rules);
+    for (const rule of rules) {
+      for (const value of [...rule.apiGroups, ...rule.resources, ...rule.verbs, ...(rule.resourceNames ?? [])]) {
+        expect(value).not.toContain('*');
+      }
+    }
+    const clusterRules = manifests.filter((m) => m.kind === 'ClusterRole').flatMap((m) => m.rules);
+    expect(clusterRules.flatMap((rule) => rule.resources)).not.toContain('secrets');
+  });
+
+  test.each([
+    ['cozy-system', 'system'],
+    ['cozy-public', 'apps'],
+    ['cozy-public', 'extra'],
+  ])('THEN HelmRepository %s/%s reads through the pod proxy with the namespace-local Secret', (namespace, name) => {
+    expect(find(manifests, 'HelmRepository', name, namespace).spec).toEqual({
+      url: `https://localhost:7445/api/v1/namespaces/cozy-system/pods/cozystack-assets-0/proxy/repos/${name}`,
+      interval: '5m',
+      certSecretRef: { name: 'cozystack-assets-tls' },
+    });
+  });
+
+  test('THEN cluster-scoped objects have no namespace and namespaced ones have one', () => {
+    const clusterScoped = ['Namespace', 'ClusterRole', 'ClusterRoleBinding'];
+    for (const manifest of manifests) {
+      if (clusterScoped.includes(manifest.kind)) expect(manifest.metadata.namespace).toBeUndefined();
+      else expect(manifest.metadata.namespace).toMatch(/^cozy-/);
+    }
+  });
+
+  test('THEN the namespace running hostNetwork pods enforces "privileged" and the other gets no label', () => {
+    expect(find(manifests, 'Namespace', 'cozy-system').metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'privileged' });
+    expect(find(manifests, 'Namespace', 'cozy-public').metadata.labels).not.toHaveProperty(['pod-security.kubernetes.io/enforce']);
+  });
+
+  test.each([
+    ['the assets server', () => statefulSet.spec.template.spec],
+    ['the cert-issuer Job', () => job.spec.template.spec],
+  ])('THEN %s runs on the host network, without cluster DNS, tolerating a node without CNI', (_, podSpec) => {
+    const spec = podSpec();
+    expect(spec.hostNetwork).toBe(true);
+    expect(spec.dnsPolicy).toBe('Default');
+    expect(spec.tolerations).toEqual([
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists' },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists' },
+      { key: 'node.kubernetes.io/network-unavailable', operator: 'Exists' },
+      { key: 'node.cloudprovider.kubernetes.io/uninitialized', operator: 'Exists' },
+      { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists' },
+      { key: 'node.cilium.io/agent-not-ready', operator: 'Exists' },
+    ]);
+    const [container] = spec.containers;
+    expect(container.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.resources.limits.memory).toBe('128Mi');
+    expect(container.imagePullPolicy).toBe('IfNotPresent');
+  });
+
+  test('THEN the assets StatefulSet has stable names, a fixed selector, host port 8123 and probes', () => {
+    expect(statefulSet.spec.serviceName).toBe('cozystack-assets');
+    expect(statefulSet.spec.selector).toEqual({
+      matchLabels: { 'app.kubernetes.io/name': 'cozystack-assets', 'app.kubernetes.io/component': 'assets-server' },
+    });
+    const [container] = statefulSet.spec.template.spec.containers;
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8123, hostPort: 8123, protocol: 'TCP' }]);
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/', port: 'http' });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/', port: 'http' });
+    expect(statefulSet.spec.template.spec.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+    expect(find(manifests, 'Service', 'cozystack-assets', 'cozy-system').spec.clusterIP).toBe('None');
+  });
+
+  test('THEN the Job talks to the configured endpoint, never expires, and stops retrying on final exit codes', () => {
+    const [container] = job.spec.template.spec.containers;
+    expect(container.env).toEqual([
+      { name: 'KUBERNETES_SERVICE_HOST', value: 'localhost' },
+      { name: 'KUBERNETES_SERVICE_PORT', value: '7445' },
+    ]);
+    expect(container.command).toEqual(['/nodejs/bin/node', '/app/cert-issuer.mjs']);
+    expect(container.args).toEqual([
+      'ensure',
+      '--common-name=cozystack-assets-reader',
+      '--secret-name=cozystack-assets-tls',
+      '--namespaces=cozy-system,cozy-public',
+      '--signer-name=kubernetes.io/kube-apiserver-client',
+      '--expiration-seconds=31536000',
+      '--key-bits=2048',
+      '--timeout-seconds=300',
+      '--refresh-helm-repositories=cozy-system/system,cozy-public/apps,cozy-public/extra',
+      '--log-format=json',
+    ]);
+    expect(job.spec.template.spec.serviceAccountName).toBe('cert-issuer');
+    expect(job.spec.template.spec.automountServiceAccountToken).toBe(true);
+    expect(job.spec).not.toHaveProperty('ttlSecondsAfterFinished');
+    expect(job.spec.podFailurePolicy.rules).toEqual([
+      { action: 'FailJob', onExitCodes: { containerName: 'cert-issuer', operator: 'In', values: [2, 7] } },
+    ]);
+  });
+});
+
+describe('GIVEN the prod cluster with a CA override and a 90-day lifetime', () => {
+  const manifests = manifestsOf(renderCluster(loadClusterConfig('clusters/prod.yaml')));
+  const job = manifests.find((m) => m.kind === 'Job')!;
+  const [container] = job.spec.template.spec.containers;
+
+  test('THEN the CA is shipped in a ConfigMap, mounted read-only and passed to the issuer', () => {
+    expect(find(manifests, 'ConfigMap', 'cert-issuer-api-ca', 'cozy-system').data['ca.crt']).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(container.volumeMounts).toEqual([{ name: 'api-ca', mountPath: '/etc/cert-issuer/ca', readOnly: true }]);
+    expect(container.args).toContain('--ca-file=/etc/cert-issuer/ca/ca.crt');
+    expect(container.args).toContain('--expiration-seconds=7776000');
+    expect(container.args).toContain('--key-bits=3072');
+  });
+
+  test('THEN extra tolerations come after the built-in ones on both pods', () => {
+    const statefulSet = find(manifests, 'StatefulSet', 'cozystack-assets', 'cozy-system');
+    for (const spec of [statefulSet.spec.template.spec, job.spec.template.spec]) {
+      expect(spec.tolerations.at(-1)).toEqual({ key: 'dedicated', operator: 'Equal', value: 'bootstrap', effect: 'NoSchedule' });
+    }
+  });
+});
+
+describe('GIVEN two configs that differ only in the issuer image', () => {
+  test('WHEN synthesized THEN the Job names differ, so a re-apply creates a new Job instead of failing on immutable fields', () => {
+    const dev = loadClusterConfig('clusters/dev.yaml');
+    const jobName = (config: typeof dev) => manifestsOf(renderCluster(config)).find((m) => m.kind === 'Job')!.metadata.name;
+    const changed = { ...dev, issuer: { ...dev.issuer, image: 'ghcr.io/example/flux-assets-bootstrap/cert-issuer:0.1.1' } };
+    expect(jobName(dev)).toMatch(/^cert-issuer-[0-9a-f]{8}$/);
+    expect(jobName(changed)).not.toBe(jobName(dev));
+    expect(jobName({ ...dev })).toBe(jobName(dev));
+  });
+});
