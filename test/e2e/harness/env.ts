@@ -1,0 +1,68 @@
+// Names, addresses and the state file shared by global setup, the node agent, the tests and
+// teardown. The fixed names and addresses come from the team contract's example cluster "dev".
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const plane = {
+  // The apiserver listens on every address, as KubePrism's port on a Talos node does; clients
+  // use localhost:7445 (the dist/dev endpoint) or the advertise address from inside the node.
+  securePort: 7445,
+  advertiseAddress: '10.213.0.1',
+  serviceClusterIpRange: '10.96.0.0/16',
+  kubernetesServiceIp: '10.96.0.1',
+} as const;
+
+export const node = {
+  // One simulated node: a network namespace whose veth address is the node (and hostNetwork pod) IP.
+  name: 'fab-node',
+  netns: 'fab-node',
+  hostVeth: 'fab-veth-h',
+  nodeVeth: 'fab-veth-n',
+  hostAddress: '10.213.0.1',
+  address: '10.213.0.2',
+  prefix: 24,
+} as const;
+
+export const assets = {
+  namespace: 'cozy-system',
+  statefulSet: 'cozystack-assets',
+  pod: 'cozystack-assets-0',
+  port: 8123,
+  repos: ['system', 'apps', 'extra'],
+} as const;
+
+/** Everything a test or teardown needs to find the running plane. */
+export interface PlaneState {
+  stateDir: string;
+  binDir: string;
+  /** kubectl wrapper around `kubeplane kubectl`, so scripts can call plain `kubectl`. */
+  kubectl: string;
+  helm: string;
+  kubeconfigs: { admin: string; sourceController: string; scheduler: string; node: string };
+  caCert: string;
+  caKey: string;
+  apiServer: string;
+  etcd?: string;
+  auditLog: string;
+  containerLogDir: string;
+  sourceControllerStorage: string;
+  /** PIDs in start order, with the process start time, so that a later cleanup never signals a
+   *  reused PID; teardown stops them in reverse. */
+  pids: { name: string; pid: number; startTime: string }[];
+  startedAt: string;
+  bringUpMs?: Record<string, number>;
+}
+
+export const stateEnvVar = 'FAB_E2E_STATE';
+/** A fixed pointer to the last run's state, so a run after a crash can stop what it left behind. */
+export const lastStatePointer = join(tmpdir(), 'flux-assets-bootstrap-e2e.last-state');
+
+export function readState(path = process.env[stateEnvVar]): PlaneState {
+  if (!path) throw new Error(`${stateEnvVar} is not set: run the e2e suite through jest.e2e.config.js`);
+  return JSON.parse(readFileSync(path, 'utf8')) as PlaneState;
+}
+
+export function writeState(path: string, state: PlaneState): void {
+  writeFileSync(path, JSON.stringify(state, null, 2));
+}

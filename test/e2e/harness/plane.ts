@@ -1,0 +1,239 @@
+// Brings up the real control plane for the e2e suite, in order, waiting for each component's
+// readiness: PKI, etcd, kube-apiserver, kube-controller-manager, the Flux CRDs and
+// source-controller; then the simulated node: its network namespace, the assets server, the
+// KubePrism stand-in and the node agent. Every started process is recorded in the state file
+// before the next step, so teardown (or the cleanup of a failed setup) can stop it by PID.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { assets, node, plane, type PlaneState, writeState } from './env.ts';
+import { Kube } from './kube.ts';
+import { issue, makeCa, serviceAccountKeys, writeKubeconfig } from './pki.ts';
+import { createNodeNetwork } from './netns.ts';
+import { buildHelmRepos } from './helm-repos.ts';
+import { startTime, execFileP, startProcess, waitFor } from './proc.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Status code of a GET, or undefined while nothing answers. TLS is not verified: loopback
+ *  health endpoints of components that serve self-signed certificates. */
+function probe(url: string): Promise<number | undefined> {
+  const request = url.startsWith('https:') ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    const req = request(url, { rejectUnauthorized: false, timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('error', () => resolve(undefined));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  # Everything the issuer's ServiceAccount does, and every write to Secrets and CSRs by anyone:
+  # the "second run writes nothing" test reads this log.
+  - level: Metadata
+    users: ["system:serviceaccount:cozy-system:cert-issuer"]
+  - level: Metadata
+    verbs: [create, update, patch, delete, deletecollection]
+    resources:
+      - { group: "", resources: [secrets] }
+      - { group: certificates.k8s.io, resources: [certificatesigningrequests, certificatesigningrequests/approval] }
+  - level: None
+`;
+
+export async function startPlane(state: PlaneState, statePath: string): Promise<void> {
+  const { stateDir, binDir } = state;
+  const kubeplane = join(binDir, 'kubeplane');
+  const timings: Record<string, number> = (state.bringUpMs = {});
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    const value = await fn();
+    timings[name] = Date.now() - t0;
+    writeState(statePath, state);
+    return value;
+  };
+  const logs = join(stateDir, 'logs');
+  const pki = join(stateDir, 'pki');
+  for (const d of [logs, pki, state.containerLogDir]) mkdirSync(d, { recursive: true });
+  const start = (name: string, command: string, args: string[], env?: NodeJS.ProcessEnv) => {
+    const p = startProcess(name, command, args, { log: join(logs, `${name}.log`), ...(env && { env }) });
+    state.pids.push({ name, pid: p.pid, startTime: startTime(p.pid) });
+    writeState(statePath, state);
+    return p;
+  };
+
+  await step('network namespace', createNodeNetwork);
+
+  const certs = await step('pki', async () => {
+    const ca = await makeCa(pki);
+    const client = (name: string, subject: string) => issue(pki, ca, name, subject, 'clientAuth');
+    const [serving, admin, kcm, scheduler, nodeCert, sc, sa] = await Promise.all([
+      issue(pki, ca, 'apiserver', '/CN=kube-apiserver', 'serverAuth', [
+        'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc',
+        'IP:127.0.0.1', `IP:${plane.advertiseAddress}`, `IP:${plane.kubernetesServiceIp}`,
+      ]),
+      client('admin', '/O=system:masters/CN=fab-e2e-admin'),
+      client('kube-controller-manager', '/CN=system:kube-controller-manager'),
+      client('kube-scheduler', '/CN=system:kube-scheduler'),
+      client('node', `/O=system:nodes/CN=system:node:${node.name}`),
+      client('source-controller', '/CN=fab-e2e:source-controller'),
+      serviceAccountKeys(pki),
+    ]);
+    const loopback = `https://127.0.0.1:${plane.securePort}`;
+    const onNode = `https://${plane.advertiseAddress}:${plane.securePort}`; // how the node reaches the API
+    writeKubeconfig(state.kubeconfigs.admin, loopback, ca.cert, admin, 'fab-e2e-admin');
+    writeKubeconfig(join(pki, 'kube-controller-manager.kubeconfig'), loopback, ca.cert, kcm, 'kube-controller-manager');
+    writeKubeconfig(state.kubeconfigs.scheduler, onNode, ca.cert, scheduler, 'kube-scheduler');
+    writeKubeconfig(state.kubeconfigs.node, onNode, ca.cert, nodeCert, 'node');
+    writeKubeconfig(state.kubeconfigs.sourceController, loopback, ca.cert, sc, 'source-controller');
+    return { ca, serving, sa };
+  });
+
+  // Scripts and tests call plain `kubectl` and `helm`.
+  mkdirSync(dirname(state.kubectl), { recursive: true });
+  writeFileSync(state.kubectl, `#!/bin/sh\nexec '${kubeplane}' kubectl "$@"\n`);
+  chmodSync(state.kubectl, 0o755);
+
+  // Built while etcd and the apiserver start; awaited before the assets server needs it.
+  const helmRoot = step('helm repositories', () => buildHelmRepos(state.helm, stateDir, assets.repos));
+  helmRoot.catch(() => undefined); // its failure surfaces where it is awaited
+
+  await step('etcd', async () => {
+    const [client, peer] = [await freePort(), await freePort()];
+    state.etcd = `http://127.0.0.1:${client}`;
+    start('etcd', kubeplane, [
+      'etcd', '--name=fab-e2e', `--data-dir=${join(stateDir, 'etcd')}`,
+      `--listen-client-urls=${state.etcd}`, `--advertise-client-urls=${state.etcd}`,
+      `--listen-peer-urls=http://127.0.0.1:${peer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+      `--initial-cluster=fab-e2e=http://127.0.0.1:${peer}`,
+      '--unsafe-no-fsync', // a throwaway test store: durability costs seconds and buys nothing
+      '--log-level=warn',
+    ]);
+    await waitFor('etcd /health', async () => ((await probe(`${state.etcd}/health`)) === 200 ? true : undefined), { timeoutMs: 30_000 });
+  });
+
+  const admin = Kube.fromKubeconfig(state.kubeconfigs.admin);
+  await step('kube-apiserver', async () => {
+    writeFileSync(join(pki, 'audit-policy.yaml'), auditPolicy);
+    start('kube-apiserver', kubeplane, [
+      'kube-apiserver',
+      `--etcd-servers=${state.etcd}`,
+      `--secure-port=${plane.securePort}`, '--bind-address=0.0.0.0', `--advertise-address=${plane.advertiseAddress}`,
+      `--tls-cert-file=${certs.serving.cert}`, `--tls-private-key-file=${certs.serving.key}`,
+      `--client-ca-file=${certs.ca.cert}`,
+      '--authorization-mode=Node,RBAC',
+      // Default admission plugins (CertificateSubjectRestriction among them) plus NodeRestriction,
+      // which every real cluster runs and which keeps the node agent honest.
+      '--enable-admission-plugins=NodeRestriction',
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${certs.sa.pub}`, `--service-account-signing-key-file=${certs.sa.key}`,
+      `--service-cluster-ip-range=${plane.serviceClusterIpRange}`,
+      `--audit-policy-file=${join(pki, 'audit-policy.yaml')}`, `--audit-log-path=${state.auditLog}`,
+      `--cert-dir=${join(stateDir, 'apiserver-certs')}`,
+      '--profiling=false',
+    ]);
+    await waitFor('kube-apiserver /readyz', async () => ((await admin.raw('GET', '/readyz')).status === 200 ? true : undefined), {
+      timeoutMs: 90_000,
+    });
+  });
+
+  await step('kube-controller-manager', async () => {
+    const port = await freePort();
+    start('kube-controller-manager', kubeplane, [
+      'kube-controller-manager',
+      `--kubeconfig=${join(pki, 'kube-controller-manager.kubeconfig')}`,
+      `--bind-address=127.0.0.1`, `--secure-port=${port}`, `--cert-dir=${join(stateDir, 'kcm-certs')}`,
+      `--cluster-signing-cert-file=${certs.ca.cert}`, `--cluster-signing-key-file=${certs.ca.key}`,
+      `--root-ca-file=${certs.ca.cert}`,
+      `--service-account-private-key-file=${certs.sa.key}`,
+      '--use-service-account-credentials=true',
+      '--controllers=*',
+      '--leader-elect=false',
+      '--profiling=false',
+    ]);
+    await waitFor('kube-controller-manager /healthz', async () => ((await probe(`https://127.0.0.1:${port}/healthz`)) === 200 ? true : undefined), {
+      timeoutMs: 60_000,
+    });
+    // Healthy is not yet working: the serviceaccount and root-ca-cert-publisher controllers have
+    // acted once these two exist.
+    await waitFor('default ServiceAccount and kube-root-ca.crt', async () =>
+      (await admin.find('/api/v1/namespaces/default/serviceaccounts/default')) &&
+      (await admin.find('/api/v1/namespaces/default/configmaps/kube-root-ca.crt'))
+        ? true
+        : undefined,
+    );
+  });
+
+  await step('flux CRDs', async () => {
+    const crds = ['helmrepositories', 'helmcharts'].map((r) => join(binDir, `source.toolkit.fluxcd.io_${r}.yaml`));
+    const kubeconfig = `--kubeconfig=${state.kubeconfigs.admin}`;
+    await execFileP(state.kubectl, [kubeconfig, 'apply', '--server-side', ...crds.flatMap((f) => ['-f', f])]);
+    await execFileP(state.kubectl, [kubeconfig, 'wait', '--for=condition=Established', '--timeout=60s', ...crds.flatMap((f) => ['-f', f])]);
+  });
+
+  await step('source-controller', async () => {
+    await admin.call('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'fab-e2e:source-controller' },
+      // flux-aio's controllers run with cluster-admin too.
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'fab-e2e:source-controller' }],
+    });
+    const [health, metrics, storage] = [await freePort(), await freePort(), await freePort()];
+    start(
+      'source-controller',
+      join(binDir, 'source-controller'),
+      [
+        `--kubeconfig=${state.kubeconfigs.sourceController}`,
+        '--watch-all-namespaces=true',
+        '--enable-leader-election=false',
+        `--health-addr=127.0.0.1:${health}`,
+        `--metrics-addr=127.0.0.1:${metrics}`,
+        `--storage-path=${state.sourceControllerStorage}`,
+        `--storage-addr=127.0.0.1:${storage}`,
+        `--storage-adv-addr=127.0.0.1:${storage}`,
+        '--log-level=debug',
+      ],
+      { ...process.env, RUNTIME_NAMESPACE: 'flux-system' },
+    );
+    await waitFor('source-controller /readyz', async () => ((await probe(`http://127.0.0.1:${health}/readyz`)) === 200 ? true : undefined), {
+      timeoutMs: 60_000,
+    });
+  });
+
+  await step('node', async () => {
+    const root = await helmRoot;
+    const inNode = ['netns', 'exec', node.netns, process.execPath];
+    start('assets-server', 'ip', [...inNode, join(here, 'static-server.mjs'), root, String(assets.port)]);
+    start('kubeprism', 'ip', [...inNode, join(here, 'kubeprism.mjs'), String(plane.securePort), plane.advertiseAddress, String(plane.securePort)]);
+    start('node-agent', 'ip', [...inNode, join(here, 'node-agent.ts'), statePath]);
+    await waitFor(`assets server on ${node.address}:${assets.port}`, async () =>
+      (await probe(`http://${node.address}:${assets.port}/repos/${assets.repos[0]}/index.yaml`)) === 200 ? true : undefined,
+    );
+    await waitFor(`node ${node.name} Ready`, async () => {
+      const n = await admin.find(`/api/v1/nodes/${node.name}`);
+      return n?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+    });
+  });
+  admin.close();
+}
