@@ -6,13 +6,16 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { execFileP } from './proc.ts';
 
-const days = '2'; // The plane lives for one test run.
+// Like kubeadm's: a long-lived CA and year-long leaves. The signer caps every certificate at the
+// CA's notAfter, so a short-lived CA would silently shorten what the issuer gets.
+const caDays = '3650';
+const leafDays = '365';
 
 export async function makeCa(dir: string): Promise<{ cert: string; key: string }> {
   const cert = join(dir, 'ca.crt');
   const key = join(dir, 'ca.key');
   await execFileP('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', days,
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', caDays,
     '-subj', '/CN=fab-e2e-cluster-ca',
     '-addext', 'basicConstraints=critical,CA:TRUE',
     '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
@@ -45,7 +48,7 @@ export async function issue(
   await execFileP('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject]);
   await execFileP('openssl', [
     'x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial',
-    '-out', cert, '-days', days, '-sha256', '-extfile', ext,
+    '-out', cert, '-days', leafDays, '-sha256', '-extfile', ext,
   ]);
   return { cert, key };
 }
