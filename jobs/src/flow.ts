@@ -1,0 +1,279 @@
+import { randomBytes } from 'node:crypto';
+import type { V1CertificateSigningRequest, V1Secret } from '@kubernetes/client-node';
+import { verifyCsrForApproval, type ExpectedCsr } from './approval.ts';
+import { buildCsr, chainVerifies, inspectCertificate, type CertificateFacts, type KeyPair } from './certificate.ts';
+import type { Config } from './config.ts';
+import { buildCsrObject, csrUsages, leftoverCsrs, outcomeOf, secretLabel, withApproval } from './csr.ts';
+import { ExitCode, IssuerError } from './errors.ts';
+import type { Kube } from './kube.ts';
+import type { Logger } from './log.ts';
+import { backoffMs, describe } from './retry.ts';
+import { decide, identityProblem, renewalDeadlineOf, type Expected, type TlsFiles } from './rotation.ts';
+import { buildTlsSecret, filesOf, rfc3339 } from './secret.ts';
+
+export interface Run {
+  kube: Kube;
+  config: Config;
+  caBundlePem: string;
+  log: Logger;
+  now: () => Date;
+  /** Epoch milliseconds by which the whole run must be done. */
+  deadline: number;
+}
+
+interface Certificate {
+  files: TlsFiles;
+  facts: CertificateFacts;
+  renewAfter: Date;
+}
+
+const maxRounds = 3;
+
+/**
+ * Makes every target namespace hold a good, identical TLS Secret: nothing to do, copy a good
+ * certificate where it is missing, or issue a new one. A write that loses a race (409) starts
+ * the round again from fresh reads, so no concurrent writer is silently overwritten.
+ */
+export async function ensure(run: Run, key: Promise<KeyPair>): Promise<void> {
+  const { config, log } = run;
+  const expected: Expected = { commonName: config.commonName, organization: config.organization, caBundlePem: run.caBundlePem };
+  let issued: { csrName: string; certificate: Certificate } | undefined;
+  for (let round = 1; round <= maxRounds; round++) {
+    const stored = await readSecrets(run);
+    const decision = decide(new Map([...stored].map(([ns, secret]) => [ns, filesOf(secret)])), expected, run.now());
+    log.info('decide', decision.reason, { action: decision.action, round });
+    if (decision.action === 'noop') break;
+
+    let certificate: Certificate;
+    let namespaces = config.namespaces;
+    if (decision.action === 'repair') {
+      certificate = { files: decision.source, facts: decision.facts, renewAfter: decision.renewAfter };
+      namespaces = decision.namespaces;
+    } else {
+      issued ??= await issue(run, await key);
+      certificate = issued.certificate;
+    }
+    if ((await store(run, certificate, namespaces, stored)) === 'written') {
+      await refreshHelmRepositories(run);
+      break;
+    }
+    if (round === maxRounds) {
+      throw new IssuerError(ExitCode.internal, `Secrets kept changing during ${maxRounds} rounds: another writer is active`);
+    }
+    log.warn('store', 'a Secret changed since it was read; reading again', { round });
+  }
+  // Only now: until the Secret holds the certificate, the CSR's status is the only copy of it.
+  if (issued) {
+    await run.kube.deleteCsr(issued.csrName);
+    log.info('cleanup', 'CSR deleted', { csr: issued.csrName });
+  }
+}
+
+async function readSecrets(run: Run): Promise<Map<string, V1Secret | undefined>> {
+  const { config, kube } = run;
+  const secrets = await Promise.all(config.namespaces.map((ns) => kube.readSecret(ns, config.secretName)));
+  run.log.info('read', 'read the Secret in every namespace', {
+    found: config.namespaces.filter((_, i) => secrets[i] !== undefined).join(',') || undefined,
+    missing: config.namespaces.filter((_, i) => secrets[i] === undefined).join(',') || undefined,
+  });
+  return new Map(config.namespaces.map((ns, i) => [ns, secrets[i]]));
+}
+
+/** Key, CSR, verified approval, the signer's certificate, checked against our key and request. */
+async function issue(run: Run, key: KeyPair): Promise<{ csrName: string; certificate: Certificate }> {
+  const { config, kube, log } = run;
+  const username = await kube.whoAmI();
+  const csrName = `${config.secretName}-${randomBytes(4).toString('hex')}`;
+  const request = buildCsrObject({
+    name: csrName,
+    secretName: config.secretName,
+    requestPem: buildCsr({ commonName: config.commonName, organization: config.organization }, key),
+    signerName: config.signerName,
+    expirationSeconds: config.expirationSeconds,
+  });
+  const [created] = await Promise.all([kube.createCsr(request), removeLeftovers(run, username, csrName)]);
+  log.info('create-csr', 'CSR created', { csr: csrName, signer: config.signerName, username });
+
+  const approved = await verifyAndApprove(run, {
+    uid: created.metadata!.uid!,
+    commonName: config.commonName,
+    organization: config.organization,
+    usages: csrUsages,
+    username,
+    signerName: config.signerName,
+    publicKeyPem: key.publicKeyPem,
+  }, csrName);
+  const certificatePem = await waitForCertificate(run, csrName, approved.metadata!.resourceVersion!);
+  return { csrName, certificate: checkIssued(run, certificatePem, key) };
+}
+
+/** Dead runs' CSRs are useless (their key is gone); removing them keeps `kubectl get csr` honest. */
+async function removeLeftovers(run: Run, username: string, current: string): Promise<void> {
+  try {
+    const { items } = await run.kube.listCsrs(`${secretLabel}=${run.config.secretName}`);
+    const names = leftoverCsrs(items, { username, current, now: run.now(), deadlineSeconds: run.config.timeoutSeconds });
+    await Promise.all(names.map((name) => run.kube.deleteCsr(name)));
+    if (names.length > 0) run.log.info('cleanup', 'deleted CSRs left by earlier runs', { csrs: names.join(',') });
+  } catch (error) {
+    run.log.warn('cleanup', 'could not remove leftover CSRs; the API garbage-collects them', { error: describe(error) });
+  }
+}
+
+/**
+ * Approves only the object we verified: the approval carries the verified resourceVersion, so if
+ * the CSR changes in between, the API answers 409 and we verify again.
+ */
+async function verifyAndApprove(run: Run, expected: ExpectedCsr, name: string): Promise<V1CertificateSigningRequest> {
+  for (let attempt = 1; attempt <= maxRounds; attempt++) {
+    const csr = await run.kube.readCsr(name);
+    if (csr === undefined) throw new IssuerError(ExitCode.internal, `CSR ${name} disappeared before approval`);
+    const violations = verifyCsrForApproval(csr, expected);
+    if (violations.length > 0) {
+      throw new IssuerError(ExitCode.refusedToApprove, `refusing to approve CSR ${name}: ${violations.join('; ')}`);
+    }
+    const approved = await run.kube.approveCsr(withApproval(csr, run.now()));
+    if (approved !== undefined) {
+      run.log.info('approve', 'CSR verified and approved', { csr: name });
+      return approved;
+    }
+  }
+  throw new IssuerError(ExitCode.internal, `CSR ${name} kept changing while being approved`);
+}
+
+/**
+ * Watches the CSR from the approval's resourceVersion until the signer fills in the certificate,
+ * a Denied/Failed condition appears, or the deadline passes. A dropped watch is resumed from a
+ * fresh list, so an event that fell between the two is not missed.
+ */
+function waitForCertificate(run: Run, name: string, resourceVersion: string): Promise<string> {
+  const { kube, log, config } = run;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let watch: AbortController | undefined;
+    const finish = (result: string | Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      watch?.abort();
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    const timer = setTimeout(
+      () =>
+        finish(
+          new IssuerError(
+            ExitCode.signerTimeout,
+            `signer did not sign within ${config.timeoutSeconds}s: is kube-controller-manager running with --cluster-signing-cert-file?`,
+          ),
+        ),
+      Math.max(0, run.deadline - Date.now()),
+    );
+    const judge = (csr: V1CertificateSigningRequest | undefined) => {
+      if (csr === undefined) return finish(new IssuerError(ExitCode.internal, `CSR ${name} was deleted while waiting for the signer`));
+      const outcome = outcomeOf(csr);
+      if (outcome.state === 'issued') {
+        log.info('wait', 'signer issued the certificate', { csr: name });
+        finish(outcome.certificatePem);
+      } else if (outcome.state !== 'pending') {
+        finish(new IssuerError(ExitCode.csrDenied, `CSR ${name} ${outcome.state}: ${outcome.reason}`));
+      }
+    };
+    let drops = 0;
+    const follow = async (from: string) => {
+      watch = await kube.watchCsr(
+        name,
+        from,
+        (type, csr) => {
+          if (type === 'DELETED') judge(undefined);
+          else if (type === 'ERROR') watch?.abort(); // e.g. 410 Gone: resume from a fresh list
+          else judge(csr);
+        },
+        (error) => {
+          if (!settled) resume(error).catch(finish);
+        },
+      );
+      if (settled) watch.abort();
+    };
+    const resume = async (error: unknown) => {
+      const status = (error as { statusCode?: unknown } | null)?.statusCode;
+      if (status === 401 || status === 403) {
+        return finish(new IssuerError(ExitCode.permissionDenied, `permission denied: watch csr ${name}: HTTP ${status}`));
+      }
+      drops++;
+      log.info('wait', 'watch ended; listing again', { csr: name, reason: error ? describe(error) : 'closed by server' });
+      await new Promise((r) => setTimeout(r, backoffMs(drops, Math.random)));
+      if (settled) return;
+      const latest = await kube.readCsrForWatch(name);
+      judge(latest.csr);
+      if (!settled) await follow(latest.resourceVersion);
+    };
+    log.info('wait', 'waiting for the signer', { csr: name, timeoutSeconds: config.timeoutSeconds });
+    follow(resourceVersion).catch(finish);
+  });
+}
+
+/** The signer may shorten the lifetime or sign something unexpected; trust only what we check. */
+function checkIssued(run: Run, certificatePem: string, key: KeyPair): Certificate {
+  let facts: CertificateFacts;
+  try {
+    facts = inspectCertificate(certificatePem);
+  } catch {
+    throw new IssuerError(ExitCode.internal, 'the signer returned no parseable certificate');
+  }
+  const problem = identityProblem({ tlsCrt: certificatePem, tlsKey: key.privateKeyPem }, facts, run.config);
+  if (problem !== undefined) throw new IssuerError(ExitCode.internal, `the issued certificate is unusable: ${problem}`);
+  if (!chainVerifies(certificatePem, run.caBundlePem)) {
+    // Still usable by Flux, but the next run will not recognise it and will issue again.
+    run.log.warn('check', 'the issued certificate does not chain to the CA bundle; set --ca-file to the signer CA', {});
+  }
+  const renewAfter = renewalDeadlineOf(facts);
+  run.log.info('check', 'issued certificate verified', {
+    notAfter: rfc3339(facts.notAfter),
+    renewAfter: rfc3339(renewAfter),
+    lifetimeSeconds: Math.round((facts.notAfter.getTime() - facts.notBefore.getTime()) / 1000),
+  });
+  return { files: { tlsCrt: certificatePem, tlsKey: key.privateKeyPem, caCrt: run.caBundlePem }, facts, renewAfter };
+}
+
+async function store(
+  run: Run,
+  certificate: Certificate,
+  namespaces: string[],
+  stored: Map<string, V1Secret | undefined>,
+): Promise<'written' | 'conflict'> {
+  const results = await Promise.all(
+    namespaces.map(async (namespace) => {
+      const existing = stored.get(namespace);
+      const secret = buildTlsSecret(
+        { name: run.config.secretName, namespace, files: certificate.files, notAfter: certificate.facts.notAfter, renewAfter: certificate.renewAfter },
+        existing,
+      );
+      const result = await run.kube.writeSecret(secret);
+      run.log.info('store', result === 'written' ? 'Secret written' : 'Secret changed concurrently', {
+        namespace,
+        operation: existing ? 'update' : 'create',
+        result,
+      });
+      return result;
+    }),
+  );
+  return results.includes('conflict') ? 'conflict' : 'written';
+}
+
+/** A failed refresh is no reason to fail the Job: Flux picks the Secret up at its next interval. */
+async function refreshHelmRepositories(run: Run): Promise<void> {
+  const requestedAt = rfc3339(run.now());
+  await Promise.all(
+    run.config.refreshHelmRepositories.map(async (repo) => {
+      try {
+        await run.kube.requestReconcile(repo, requestedAt);
+        run.log.info('refresh', 'HelmRepository asked to reconcile', { helmRepository: `${repo.namespace}/${repo.name}` });
+      } catch (error) {
+        run.log.warn('refresh', 'could not annotate HelmRepository', {
+          helmRepository: `${repo.namespace}/${repo.name}`,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }),
+  );
+}

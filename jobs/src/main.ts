@@ -1,0 +1,66 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { generateKey } from './certificate.ts';
+import { parseCommand, usage } from './config.ts';
+import { ExitCode, IssuerError } from './errors.ts';
+import { ensure } from './flow.ts';
+import { loadKubeConfig, Kube, readCaBundle } from './kube.ts';
+import { createLogger } from './log.ts';
+import { describe } from './retry.ts';
+
+/** The CLI: every failure ends as one line and an exit code, never a stack trace. */
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let command;
+  try {
+    command = parseCommand(argv, env);
+  } catch (error) {
+    if (!(error instanceof IssuerError)) throw error;
+    process.stderr.write(`cert-issuer: ${error.message}\n`);
+    return error.exitCode;
+  }
+  if (command.command === 'help') {
+    process.stdout.write(usage);
+    return ExitCode.ok;
+  }
+
+  const { config } = command;
+  const log = createLogger(config.logFormat, (line) => process.stderr.write(`${line}\n`));
+  const started = Date.now();
+  const deadline = started + config.timeoutSeconds * 1000;
+  try {
+    // Started first: key generation runs on the thread pool while we read the Secrets. The no-op
+    // path simply never awaits it.
+    const key = generateKey(config.keyBits);
+    key.catch(() => undefined);
+    const kubeConfig = loadKubeConfig(config);
+    const kube = new Kube(kubeConfig, {
+      deadline,
+      now: Date.now,
+      sleep: (ms) => sleep(ms),
+      random: Math.random,
+      onRetry: (error, attempt, waitMs) => log.warn('retry', describe(error), { attempt, waitMs }),
+    });
+    log.info('start', 'ensuring the client certificate', {
+      commonName: config.commonName,
+      secret: config.secretName,
+      namespaces: config.namespaces.join(','),
+      signer: config.signerName,
+    });
+    await ensure({ kube, config, caBundlePem: readCaBundle(config, kubeConfig), log, now: () => new Date(), deadline }, key);
+    log.info('done', 'every namespace holds a valid certificate', { durationMs: Date.now() - started });
+    return ExitCode.ok;
+  } catch (error) {
+    const exitCode = error instanceof IssuerError ? error.exitCode : ExitCode.internal;
+    log.error('exit', error instanceof IssuerError ? error.message : `internal error: ${describe(error)}`, { exitCode });
+    return exitCode;
+  }
+}
+
+// Explicit exit: the no-op path leaves the speculative key generation running, and there is no
+// reason to wait for it.
+main(process.argv.slice(2), process.env).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`cert-issuer: internal error: ${describe(error)}\n`);
+    process.exit(ExitCode.internal);
+  },
+);

@@ -1,0 +1,67 @@
+import type { V1Secret } from '@kubernetes/client-node';
+import type { TlsFiles } from './rotation.ts';
+
+/** Labels on everything the issuer creates, so an operator can find it with one selector. */
+export const managedLabels = {
+  'app.kubernetes.io/managed-by': 'flux-assets-bootstrap',
+  'app.kubernetes.io/component': 'cert-issuer',
+} as const;
+
+export const notAfterAnnotation = 'flux-assets-bootstrap.io/not-after';
+export const renewAfterAnnotation = 'flux-assets-bootstrap.io/renew-after';
+
+export interface SecretSpec {
+  name: string;
+  namespace: string;
+  files: TlsFiles;
+  notAfter: Date;
+  renewAfter: Date;
+}
+
+/**
+ * The desired Secret. Given the Secret it replaces, it keeps that one's resourceVersion (so the
+ * update fails instead of overwriting a concurrent writer), its other labels and annotations, and
+ * its type, which the API forbids changing and which Flux accepts either way.
+ */
+export function buildTlsSecret(spec: SecretSpec, existing?: V1Secret): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: spec.name,
+      namespace: spec.namespace,
+      ...(existing?.metadata?.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}),
+      labels: { ...existing?.metadata?.labels, ...managedLabels },
+      annotations: {
+        ...existing?.metadata?.annotations,
+        [notAfterAnnotation]: rfc3339(spec.notAfter),
+        [renewAfterAnnotation]: rfc3339(spec.renewAfter),
+      },
+    },
+    type: existing?.type ?? 'kubernetes.io/tls',
+    data: {
+      'tls.crt': base64(spec.files.tlsCrt),
+      'tls.key': base64(spec.files.tlsKey),
+      'ca.crt': base64(spec.files.caCrt),
+    },
+  };
+}
+
+/** The TLS files a stored Secret holds, or undefined when it has none or misses one. */
+export function filesOf(secret: V1Secret | undefined): TlsFiles | undefined {
+  const data = secret?.data ?? {};
+  const [tlsCrt, tlsKey, caCrt] = ['tls.crt', 'tls.key', 'ca.crt'].map((key) =>
+    data[key] === undefined ? undefined : Buffer.from(data[key], 'base64').toString('utf8'),
+  );
+  if (tlsCrt === undefined || tlsKey === undefined || caCrt === undefined) return undefined;
+  return { tlsCrt, tlsKey, caCrt };
+}
+
+/** RFC 3339 without milliseconds, the form Kubernetes itself writes. */
+export function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function base64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
