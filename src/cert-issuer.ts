@@ -62,6 +62,13 @@ export interface CertIssuerProps {
    * @default - only the built-in bootstrap tolerations
    */
   readonly extraTolerations?: readonly k8s.Toleration[];
+  /**
+   * Cron schedule of the renewal CronJob, which runs the same program; it renews only once the
+   * certificate passes its jittered renewal deadline (70–90% of its lifetime) and writes nothing
+   * before that.
+   * @default "17 *\/6 * * *" (four times a day)
+   */
+  readonly renewalSchedule?: string;
 }
 
 /**
@@ -168,6 +175,21 @@ export class CertIssuer extends Construct {
       spec: jobSpec,
     });
     job.addJsonPatch(JsonPatch.remove('/spec/podFailurePolicy/rules/0/onPodConditions'));
+
+    const renewal = new k8s.KubeCronJob(this, 'Renewal', {
+      metadata: { name: 'cert-issuer-renewal', namespace: props.namespace, labels },
+      spec: {
+        schedule: props.renewalSchedule ?? '17 */6 * * *',
+        timeZone: 'Etc/UTC',
+        // Two issuers at once would both create CSRs; the program survives it, but it is waste.
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: { metadata: { labels }, spec: jobSpec },
+      },
+    });
+    renewal.addJsonPatch(JsonPatch.remove('/spec/jobTemplate/spec/podFailurePolicy/rules/0/onPodConditions'));
   }
 }
 

@@ -62,6 +62,8 @@ export interface ClusterConfig {
     readonly image: string;
     /** How long the Job waits for the signer before it gives up. @default 300 */
     readonly timeoutSeconds: number;
+    /** When the renewal CronJob runs. @default 17 *\/6 * * * (four times a day) */
+    readonly renewalSchedule: string;
   };
   /** Added to the built-in tolerations for a cluster that is still coming up. @default none */
   readonly tolerations: readonly TolerationConfig[];
@@ -122,6 +124,15 @@ const commonName = string((value) => {
   return undefined;
 });
 
+const CRON_FIELD = /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
+const cronSchedule = string((value) => {
+  const fields = value.trim().split(/\s+/);
+  const macro = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(value.trim());
+  return macro || (fields.length === 5 && fields.every((field) => CRON_FIELD.test(field)))
+    ? undefined
+    : `must be a cron schedule with 5 fields, such as "17 */6 * * *", or a macro such as @daily (got "${value}")`;
+});
+
 const toleration = object({
   key: optional(string()),
   operator: optional(oneOf(['Exists', 'Equal'])),
@@ -170,6 +181,7 @@ const clusterFile = object({
   issuer: required(object({
     image: required(pinnedImage),
     timeoutSeconds: optional(integer(30, 3600), 300),
+    renewalSchedule: optional(cronSchedule, '17 */6 * * *'),
   })),
   tolerations: optional(array(toleration), []),
 });

@@ -59,6 +59,7 @@ export class FluxAssetsBootstrap extends Chart {
       expirationSeconds: certificate.expirationSeconds,
       keyBits: certificate.keyBits,
       timeoutSeconds: cluster.issuer.timeoutSeconds,
+      renewalSchedule: cluster.issuer.renewalSchedule,
       extraTolerations: cluster.tolerations,
     });
   }

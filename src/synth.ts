@@ -23,7 +23,7 @@ interface Manifest {
  */
 const APPLY_ORDER = [
   'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ServiceAccount', 'Role', 'RoleBinding',
-  'ConfigMap', 'Service', 'StatefulSet', 'HelmRepository', 'Job',
+  'ConfigMap', 'Service', 'StatefulSet', 'HelmRepository', 'Job', 'CronJob',
 ];
 
 /** Every `*.yaml` config in `folder`, sorted; the file name is the cluster name. */

@@ -76,6 +76,8 @@ describe('GIVEN a cluster config with one mistake', () => {
       'clusters/dev.yaml: apiCAFile: cannot read "ca/missing.pem" (relative to the config file)'],
     ['a CA file that holds no certificate', devWith((c) => { c.apiCAFile = 'dev.yaml'; }),
       'clusters/dev.yaml: apiCAFile: "dev.yaml" holds no PEM certificate'],
+    ['a renewal schedule that is not cron', devWith((c) => { c.issuer.renewalSchedule = 'every 6 hours'; }),
+      'clusters/dev.yaml: issuer.renewalSchedule: must be a cron schedule with 5 fields'],
     ['malformed YAML', 'endpoint: localhost:7445\nassets: [unclosed\n',
       'clusters/dev.yaml: line 3, column 1: invalid YAML'],
     ['a duplicated key', `${devText}\nendpoint: localhost:6443\n`,

@@ -31,7 +31,8 @@ describe.each(['dev', 'prod'])('GIVEN the shipped example cluster %s', (cluster)
     const others = files.map((file) => file.path.slice(cluster.length + 1)).filter((name) => name !== 'kustomization.yaml');
     expect(kustomization.resources).toEqual([...others].sort());
     expect(others[0]).toMatch(/^00-namespace-/);
-    expect(others.at(-1)).toMatch(/^10-job-/);
+    expect(others.at(-2)).toMatch(/^10-job-/);
+    expect(others.at(-1)).toMatch(/^11-cronjob-/);
   });
 });
 
@@ -176,6 +177,17 @@ describe('GIVEN the dev cluster', () => {
     expect(job.spec.podFailurePolicy.rules).toEqual([
       { action: 'FailJob', onExitCodes: { containerName: 'cert-issuer', operator: 'In', values: [2, 7] } },
     ]);
+  });
+});
+
+describe('GIVEN the dev cluster\'s renewal CronJob', () => {
+  const manifests = manifestsOf(renderCluster(loadClusterConfig('clusters/dev.yaml')));
+  const job = manifests.find((m) => m.kind === 'Job')!;
+  const cronJob = find(manifests, 'CronJob', 'cert-issuer-renewal', 'cozy-system');
+
+  test('THEN it runs the same Job spec four times a day, never two at once', () => {
+    expect(cronJob.spec).toMatchObject({ schedule: '17 */6 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid' });
+    expect(cronJob.spec.jobTemplate.spec).toEqual(job.spec);
   });
 });
 
