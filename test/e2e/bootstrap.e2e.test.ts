@@ -1,0 +1,388 @@
+// The whole bootstrap on the real control plane (global setup starts it): apply dist/dev, let the
+// real Job controller run the cert-issuer bundle on the simulated node, then prove what Flux
+// needs: the certificate, the pod proxy over mTLS from Node, curl, helm and source-controller,
+// least privilege, an idempotent re-run and the refusal of a forged CSR.
+//
+// The tests run in order and build on each other, as the bootstrap does: the first applies
+// dist/dev, the second waits for the Job, the rest use the Secret it wrote.
+import { X509Certificate, createHash } from 'node:crypto';
+import { createServer } from 'node:https';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assets, node, readState } from './harness/env.ts';
+import { Kube } from './harness/kube.ts';
+import { chartName, chartVersion } from './harness/helm-repos.ts';
+import { issue } from './harness/pki.ts';
+import { execFileP, waitFor } from './harness/proc.ts';
+import {
+  auditEventsSince, clientCert, condition, deleteJob, jobPods, loadDist, mtlsGet, repoRoot, run, tail, waitForJobEnd,
+} from './harness/testkit.ts';
+
+const state = readState();
+const dist = loadDist('dev');
+const admin = Kube.fromKubeconfig(state.kubeconfigs.admin);
+const kubeEnv = { ...process.env, KUBECONFIG: state.kubeconfigs.admin };
+const kubectl = (...args: string[]) => run(state.kubectl, args, { env: kubeEnv });
+const issuerNs = dist.job.metadata.namespace as string;
+const jobName = dist.job.metadata.name as string;
+const clientAuthEku = '1.3.6.1.5.5.7.3.2';
+
+const secretPath = (ns: string, name = dist.secretName) => `/api/v1/namespaces/${ns}/secrets/${name}`;
+const readerSecret = () => admin.get(secretPath(issuerNs));
+const repoName = (repo: any) => (repo.spec.url as string).split('/').pop()!;
+
+/** The Job's pod, its container log and state, for failure messages. */
+async function jobDiagnostics(): Promise<string> {
+  const pods = await jobPods(admin, issuerNs, jobName);
+  return pods
+    .map((p) => {
+      const log = join(state.containerLogDir, `${issuerNs}_${p.metadata.name}_${p.spec.containers[0].name}.log`);
+      return `pod ${p.metadata.name} ${p.status.phase} ${JSON.stringify(p.status.containerStatuses?.[0]?.state)}\n${tail(log)}`;
+    })
+    .join('\n');
+}
+
+async function runJobToEnd(): Promise<any> {
+  const job = await waitForJobEnd(admin, issuerNs, jobName).catch(async (err: Error) => {
+    throw new Error(`${err.message}\n${await jobDiagnostics()}\nnode agent:\n${tail(join(state.stateDir, 'logs/node-agent.log'))}`);
+  });
+  return job;
+}
+
+afterAll(() => admin.close());
+
+test('1. kubectl apply --server-side of dist/dev is accepted in full', async () => {
+  const res = await kubectl('apply', '--server-side', '--field-manager=flux-assets-bootstrap-e2e', '-k', dist.dir, '-o', 'name');
+  expect(res.stderr).toBe('');
+  expect(res.code).toBe(0);
+  const applied = res.stdout.trim().split('\n').sort();
+  expect(applied).toHaveLength(dist.objects.length);
+  // Each synthesized object exists on the server as its file declares it.
+  for (const { obj } of dist.objects) {
+    const got = await kubectl('get', obj.kind.toLowerCase() + (obj.apiVersion.includes('/') ? `.${obj.apiVersion.split('/')[0]}` : ''),
+      obj.metadata.name, ...(obj.metadata.namespace ? ['-n', obj.metadata.namespace] : []), '-o', 'jsonpath={.metadata.uid}');
+    expect({ object: `${obj.kind}/${obj.metadata.name}`, code: got.code, stderr: got.stderr }).toEqual({
+      object: `${obj.kind}/${obj.metadata.name}`, code: 0, stderr: '',
+    });
+  }
+});
+
+test('2. the Job completes and its Secret is in every HelmRepository namespace, signed by the cluster signer', async () => {
+  const job = await runJobToEnd();
+  if (condition(job, 'Complete')?.status !== 'True') throw new Error(`Job failed: ${JSON.stringify(job.status)}\n${await jobDiagnostics()}`);
+  expect(condition(job, 'Complete').status).toBe('True');
+  const [pod] = await jobPods(admin, issuerNs, jobName);
+  expect(pod.spec.nodeName).toBe(node.name);
+  expect(pod.status.containerStatuses[0].state.terminated.exitCode).toBe(0);
+
+  const ca = new X509Certificate(readFileSync(state.caCert));
+  const copies = [];
+  for (const ns of dist.namespaces) {
+    const secret = await admin.get(secretPath(ns));
+    expect(secret.type).toBe('kubernetes.io/tls');
+    const cert = clientCert(secret);
+    rmSync(cert.dir, { recursive: true });
+    expect(cert.x509.subject).toBe(`CN=${dist.commonName}`);
+    expect(cert.x509.keyUsage).toContain(clientAuthEku);
+    expect(cert.x509.checkIssued(ca)).toBe(true);
+    expect(cert.x509.verify(ca.publicKey)).toBe(true);
+    expect(cert.x509.checkPrivateKey(cert.key)).toBe(true);
+    // ca.crt is the CA that verifies the apiserver, i.e. the plane's cluster CA.
+    expect(new X509Certificate(cert.tls.ca).fingerprint256).toBe(ca.fingerprint256);
+    copies.push(secret.data);
+  }
+  for (const copy of copies) expect(copy).toEqual(copies[0]);
+});
+
+test('3. an mTLS GET of every repository index through the pod proxy succeeds, from Node and from curl', async () => {
+  const cert = clientCert(await readerSecret());
+  try {
+    for (const repo of dist.helmRepositories) {
+      const url = `${repo.spec.url}/index.yaml`;
+      const fromNode = await mtlsGet(url, cert.tls);
+      expect({ url, status: fromNode.status }).toEqual({ url, status: 200 });
+      expect(fromNode.body).toContain(`${chartName(repoName(repo))}:`);
+      // Relative chart URLs (helm repo index without --url) keep Flux under the proxy path.
+      expect(fromNode.body).toContain(`- ${chartName(repoName(repo))}-${chartVersion}.tgz`);
+
+      const { files } = cert;
+      const fromCurl = await run('curl', ['-sS', '--fail', '--max-time', '10', '--cert', files.cert, '--key', files.key, '--cacert', files.ca, url]);
+      expect({ url, code: fromCurl.code, stderr: fromCurl.stderr }).toEqual({ url, code: 0, stderr: '' });
+      expect(fromCurl.stdout).toBe(fromNode.body);
+    }
+  } finally {
+    rmSync(cert.dir, { recursive: true });
+  }
+});
+
+test('4. the same identity gets 403 on another pod\'s proxy, on pods and on Secrets', async () => {
+  const { tls } = clientCert(await readerSecret());
+  const [jobPod] = await jobPods(admin, issuerNs, jobName);
+  const api = state.apiServer;
+  const forbidden = [
+    `${api}/api/v1/namespaces/${issuerNs}/pods/${jobPod.metadata.name}/proxy/`, // another pod
+    `${api}/api/v1/namespaces/${assets.namespace}/pods/${assets.statefulSet}-1/proxy/repos/system/index.yaml`,
+    `${api}/api/v1/namespaces/default/pods/${assets.pod}/proxy/repos/system/index.yaml`, // same name, other namespace
+    `${api}/api/v1/namespaces/${assets.namespace}/pods/${assets.pod}`, // the pod itself, not its proxy
+    `${api}/api/v1/namespaces/${assets.namespace}/pods`,
+    `${api}/api/v1/pods`,
+    `${api}/api/v1/namespaces/${issuerNs}/secrets/${dist.secretName}`,
+    `${api}/api/v1/namespaces/${issuerNs}/secrets`,
+    `${api}/api/v1/secrets`,
+  ];
+  const statuses = await Promise.all(forbidden.map(async (url) => ({ url, status: (await mtlsGet(url, tls)).status })));
+  expect(statuses).toEqual(forbidden.map((url) => ({ url, status: 403 })));
+  // The control: the one thing it may do still works with the same TLS options.
+  expect((await mtlsGet(`${api}/api/v1/namespaces/${assets.namespace}/pods/${assets.pod}/proxy/repos/system/index.yaml`, tls)).status).toBe(200);
+});
+
+test('5. helm repo add and helm pull through the proxy with the certificate succeed', async () => {
+  const cert = clientCert(await readerSecret());
+  const home = mkdtempSync(join(tmpdir(), 'fab-e2e-helm-'));
+  const env = {
+    ...process.env,
+    HELM_CACHE_HOME: join(home, 'cache'),
+    HELM_CONFIG_HOME: join(home, 'config'),
+    HELM_DATA_HOME: join(home, 'data'),
+  };
+  try {
+    for (const repo of dist.helmRepositories) {
+      const name = repoName(repo);
+      const tls = ['--cert-file', cert.files.cert, '--key-file', cert.files.key, '--ca-file', cert.files.ca];
+      const add = await run(state.helm, ['repo', 'add', name, repo.spec.url, ...tls], { env });
+      expect({ name, code: add.code, stderr: add.stderr }).toEqual({ name, code: 0, stderr: '' });
+      const pull = await run(state.helm, ['pull', `${name}/${chartName(name)}`, '--version', chartVersion, '--destination', home], { env });
+      expect({ name, code: pull.code, stderr: pull.stderr }).toEqual({ name, code: 0, stderr: '' });
+      // The pulled chart is byte for byte the one the assets server holds.
+      const pulled = readFileSync(join(home, `${chartName(name)}-${chartVersion}.tgz`));
+      const served = readFileSync(join(state.stateDir, 'assets-root/repos', name, `${chartName(name)}-${chartVersion}.tgz`));
+      expect(pulled.equals(served)).toBe(true);
+    }
+  } finally {
+    rmSync(home, { recursive: true });
+    rmSync(cert.dir, { recursive: true });
+  }
+});
+
+test('6. source-controller brings every HelmRepository to Ready, and a HelmChart to Ready with an artifact', async () => {
+  for (const repo of dist.helmRepositories) {
+    const path = `/apis/source.toolkit.fluxcd.io/v1/namespaces/${repo.metadata.namespace}/helmrepositories/${repo.metadata.name}`;
+    const ready = await waitFor(`HelmRepository ${repo.metadata.namespace}/${repo.metadata.name} Ready`, async () => {
+      const hr = await admin.get(path);
+      return condition(hr, 'Ready')?.status === 'True' && hr.status.observedGeneration === hr.metadata.generation ? hr : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 1_000 }).catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify((await admin.get(path)).status?.conditions)}`);
+    });
+    expect(ready.status.artifact.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  }
+
+  const repo = dist.helmRepositories[0];
+  const ns = repo.metadata.namespace;
+  const name = repoName(repo);
+  await admin.call('POST', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/helmcharts`, {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'HelmChart',
+    metadata: { name: 'fab-e2e-chart' },
+    spec: { chart: chartName(name), version: '*', interval: '5m', sourceRef: { kind: 'HelmRepository', name: repo.metadata.name } },
+  });
+  const path = `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/helmcharts/fab-e2e-chart`;
+  const chart = await waitFor('HelmChart Ready', async () => {
+    const hc = await admin.get(path);
+    return condition(hc, 'Ready')?.status === 'True' ? hc : undefined;
+  }, { timeoutMs: 120_000, intervalMs: 1_000 }).catch(async (err: Error) => {
+    throw new Error(`${err.message}: ${JSON.stringify((await admin.get(path)).status?.conditions)}`);
+  });
+  expect(chart.status.artifact.revision).toBe(chartVersion);
+  // The artifact is the chart the assets server served through the proxy, byte for byte.
+  const served = readFileSync(join(state.stateDir, 'assets-root/repos', name, `${chartName(name)}-${chartVersion}.tgz`));
+  expect(chart.status.artifact.digest).toBe(`sha256:${createHash('sha256').update(served).digest('hex')}`);
+  const stored = readFileSync(join(state.sourceControllerStorage, chart.status.artifact.path));
+  expect(stored.equals(served)).toBe(true);
+  // And the assets server saw that download arrive through the apiserver's pod proxy.
+  expect(readFileSync(join(state.stateDir, 'logs/assets-server.log'), 'utf8')).toContain(`GET /repos/${name}/${chartName(name)}-${chartVersion}.tgz 200`);
+});
+
+test('8. the issuer ServiceAccount has exactly the least-privilege rights', async () => {
+  const [system, pub] = dist.namespaces as [string, string];
+  const secret = `secrets/${dist.secretName}`;
+  const signer = 'signers.certificates.k8s.io/kubernetes.io/kube-apiserver-client';
+  const allowed: string[][] = [
+    ['create', 'certificatesigningrequests.certificates.k8s.io'],
+    ['get', 'certificatesigningrequests.certificates.k8s.io'],
+    ['list', 'certificatesigningrequests.certificates.k8s.io'],
+    ['watch', 'certificatesigningrequests.certificates.k8s.io'],
+    ['delete', 'certificatesigningrequests.certificates.k8s.io'],
+    ['update', 'certificatesigningrequests.certificates.k8s.io', '--subresource=approval'],
+    ['approve', signer],
+    ['create', 'selfsubjectreviews.authentication.k8s.io'],
+    ...[system, pub].flatMap((ns) => [
+      ['get', secret, `-n=${ns}`],
+      ['update', secret, `-n=${ns}`],
+      ['patch', secret, `-n=${ns}`],
+      ['create', 'secrets', `-n=${ns}`],
+    ]),
+    ...dist.helmRepositories.flatMap((r) => [
+      ['get', `helmrepositories.source.toolkit.fluxcd.io/${r.metadata.name}`, `-n=${r.metadata.namespace}`],
+      ['patch', `helmrepositories.source.toolkit.fluxcd.io/${r.metadata.name}`, `-n=${r.metadata.namespace}`],
+    ]),
+  ];
+  const denied: string[][] = [
+    ['list', 'secrets', `-n=${system}`], // no reading other Secrets by listing
+    ['watch', 'secrets', `-n=${system}`],
+    ['get', 'secrets/some-other-secret', `-n=${system}`],
+    ['delete', secret, `-n=${system}`],
+    ['get', secret, '-n=default'],
+    ['create', 'secrets', '-n=kube-system'],
+    ['get', 'configmaps', `-n=${system}`],
+    ['update', 'certificatesigningrequests.certificates.k8s.io', '--subresource=status'], // cannot sign itself
+    ['approve', 'signers.certificates.k8s.io/kubernetes.io/kubelet-serving'],
+    ['approve', 'signers.certificates.k8s.io/kubernetes.io/kube-apiserver-client-kubelet'],
+    ['approve', 'signers.certificates.k8s.io/*'],
+    ['get', 'pods', `-n=${system}`],
+    ['create', 'pods', `-n=${system}`],
+    ['get', 'pods/proxy', `-n=${system}`],
+    ['list', 'helmrepositories.source.toolkit.fluxcd.io', `-n=${system}`],
+    ['patch', 'helmrepositories.source.toolkit.fluxcd.io/other', `-n=${system}`],
+    ['get', `helmrepositories.source.toolkit.fluxcd.io/${repoName(dist.helmRepositories.find((r) => r.metadata.namespace === pub))}`, `-n=${system}`],
+    ['create', 'rolebindings.rbac.authorization.k8s.io', `-n=${system}`],
+    ['impersonate', 'users'],
+    ['create', 'serviceaccounts/token', `-n=${system}`],
+  ];
+  const canI = async (args: string[]) => {
+    const res = await kubectl('auth', 'can-i', ...args, `--as=${dist.issuer}`);
+    if (res.code > 1) throw new Error(`kubectl auth can-i ${args.join(' ')}: ${res.stderr}`);
+    return { check: args.join(' '), answer: res.stdout.trim() };
+  };
+  expect(await Promise.all(allowed.map(canI))).toEqual(allowed.map((a) => ({ check: a.join(' '), answer: 'yes' })));
+  expect(await Promise.all(denied.map(canI))).toEqual(denied.map((a) => ({ check: a.join(' '), answer: 'no' })));
+});
+
+test('the published manual flow succeeds against this plane and its certificate reads the assets', async () => {
+  const secretName = 'fab-e2e-manual-flow-tls';
+  const res = await run(join(repoRoot, 'test/manual-flow/issue-cert.sh'), [`--secret-name=${secretName}`, `--namespaces=${dist.namespaces.join(',')}`], {
+    env: { ...kubeEnv, KUBECTL: state.kubectl },
+  });
+  expect({ code: res.code, stderr: res.stderr }).toMatchObject({ code: 0 });
+  try {
+    for (const ns of dist.namespaces) {
+      const cert = clientCert(await admin.get(secretPath(ns, secretName)));
+      rmSync(cert.dir, { recursive: true });
+      expect(cert.x509.subject).toBe(`CN=${dist.commonName}`);
+      const got = await mtlsGet(`${dist.helmRepositories[0].spec.url}/index.yaml`, cert.tls);
+      expect(got.status).toBe(200);
+    }
+  } finally {
+    for (const ns of dist.namespaces) await admin.raw('DELETE', secretPath(ns, secretName));
+  }
+});
+
+test('7. running the Job a second time is a no-op and writes nothing', async () => {
+  const versions = async () => Promise.all(dist.namespaces.map(async (ns) => (await admin.get(secretPath(ns))).metadata.resourceVersion));
+  const csrNames = async () => (await admin.get('/apis/certificates.k8s.io/v1/certificatesigningrequests')).items.map((c: any) => c.metadata.name).sort();
+  const before = { versions: await versions(), csrs: await csrNames() };
+  const auditFrom = statSync(state.auditLog).size;
+
+  // What Flux does after ttlSecondsAfterFinished removed the Job: re-create it from the manifest.
+  await deleteJob(admin, issuerNs, jobName);
+  const apply = await kubectl('apply', '--server-side', '--field-manager=flux-assets-bootstrap-e2e', '-f', dist.jobFile);
+  expect(apply.code).toBe(0);
+  const job = await runJobToEnd();
+  if (condition(job, 'Complete')?.status !== 'True') throw new Error(`Job failed: ${JSON.stringify(job.status)}\n${await jobDiagnostics()}`);
+
+  expect(await versions()).toEqual(before.versions);
+  expect(await csrNames()).toEqual(before.csrs);
+  const events = auditEventsSince(state.auditLog, auditFrom);
+  const byIssuer = events.filter((e) => e.user.username === dist.issuer);
+  // It did run (and was audited) ...
+  expect(byIssuer.length).toBeGreaterThan(0);
+  // ... and only read: SelfSubjectReview is a create that stores nothing.
+  const reads = new Set(['get', 'list', 'watch']);
+  const writes = byIssuer
+    .filter((e) => !reads.has(e.verb) && !(e.verb === 'create' && e.objectRef?.resource === 'selfsubjectreviews'))
+    .map((e) => `${e.verb} ${e.requestURI}`);
+  expect(writes).toEqual([]);
+  // Nobody else wrote the Secrets or a CSR in the meantime either.
+  const otherWrites = events
+    .filter((e) => e.user.username !== dist.issuer && !reads.has(e.verb))
+    .map((e) => `${e.user.username} ${e.verb} ${e.requestURI}`);
+  expect(otherWrites).toEqual([]);
+});
+
+test('9. a CSR whose subject differs from the expected one is refused by the issuer, not approved', async () => {
+  // A man in the middle: a mutating admission webhook swaps the issuer's CSR for one with another
+  // subject after the issuer submitted it. The issuer must check the CSR as stored before it
+  // approves, see the mismatch, refuse (exit 7), and podFailurePolicy fails the Job at once.
+  const dir = mkdtempSync(join(tmpdir(), 'fab-e2e-webhook-'));
+  const serving = await issue(dir, { cert: state.caCert, key: state.caKey }, 'webhook', '/CN=fab-e2e-webhook', 'serverAuth', ['IP:127.0.0.1']);
+  await execFileP('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'forged.key'), '-subj', '/CN=fab-e2e-forged-identity', '-out', join(dir, 'forged.csr')]);
+  const forgedRequest = readFileSync(join(dir, 'forged.csr')).toString('base64');
+  const forged: string[] = [];
+  const server = createServer({ cert: readFileSync(serving.cert), key: readFileSync(serving.key) }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const review = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      forged.push(review.request.object.metadata.name ?? review.request.object.metadata.generateName);
+      const patch = [{ op: 'replace', path: '/spec/request', value: forgedRequest }];
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        response: { uid: review.request.uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') },
+      }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const webhookPath = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations';
+  try {
+    await admin.call('POST', webhookPath, {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: 'fab-e2e-csr-forger' },
+      webhooks: [{
+        name: 'csr-forger.fab-e2e.test',
+        clientConfig: { url: `https://127.0.0.1:${port}/forge`, caBundle: readFileSync(state.caCert).toString('base64') },
+        rules: [{ apiGroups: ['certificates.k8s.io'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['certificatesigningrequests'] }],
+        // Only the issuer's CSRs (contract label), so nothing else in the plane is touched.
+        objectSelector: { matchLabels: { 'flux-assets-bootstrap.io/secret': dist.secretName } },
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+        timeoutSeconds: 5,
+      }],
+    });
+    // The webhook is called only once the apiserver's informer has the configuration.
+    await new Promise((r) => setTimeout(r, 2_000));
+
+    // Without a Secret in the first namespace the issuer must issue anew.
+    await admin.call('DELETE', secretPath(issuerNs));
+    const auditFrom = statSync(state.auditLog).size;
+    await deleteJob(admin, issuerNs, jobName);
+    expect((await kubectl('apply', '--server-side', '--field-manager=flux-assets-bootstrap-e2e', '-f', dist.jobFile)).code).toBe(0);
+    const job = await runJobToEnd();
+
+    expect(forged.length).toBeGreaterThan(0); // the forgery did happen
+    expect(condition(job, 'Failed')?.status).toBe('True');
+    const [pod] = await jobPods(admin, issuerNs, jobName);
+    expect(pod.status.containerStatuses[0].state.terminated.exitCode).toBe(7);
+    // Not approved: no approval request from the issuer, and no forged CSR carries Approved.
+    const events = auditEventsSince(state.auditLog, auditFrom).filter((e) => e.user.username === dist.issuer);
+    expect(events.filter((e) => e.objectRef?.subresource === 'approval').map((e) => e.requestURI)).toEqual([]);
+    const csrs = (await admin.get('/apis/certificates.k8s.io/v1/certificatesigningrequests')).items.filter((c: any) => forged.includes(c.metadata.name));
+    for (const csr of csrs) expect(condition(csr, 'Approved')).toBeUndefined();
+    expect(await admin.find(secretPath(issuerNs))).toBeUndefined();
+  } finally {
+    await admin.raw('DELETE', `${webhookPath}/fab-e2e-csr-forger`);
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true });
+  }
+
+  // Leave the bootstrap healthy again: with the man in the middle gone, a re-run issues.
+  await new Promise((r) => setTimeout(r, 2_000));
+  await deleteJob(admin, issuerNs, jobName);
+  expect((await kubectl('apply', '--server-side', '--field-manager=flux-assets-bootstrap-e2e', '-f', dist.jobFile)).code).toBe(0);
+  expect(condition(await runJobToEnd(), 'Complete')?.status).toBe('True');
+  expect(await admin.find(secretPath(issuerNs))).toBeDefined();
+});
