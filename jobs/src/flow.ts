@@ -14,7 +14,10 @@ import { buildTlsSecret, filesOf, rfc3339 } from './secret.ts';
 export interface Run {
   kube: Kube;
   config: Config;
-  caBundlePem: string;
+  /** The CA the signer signs with: the certificate must chain to it. */
+  signerCaPem: string;
+  /** The Secret's ca.crt: the CA that verifies the API endpoint. */
+  caCrt: string;
   log: Logger;
   now: () => Date;
   /** Epoch milliseconds by which the whole run must be done. */
@@ -36,7 +39,7 @@ const maxRounds = 3;
  */
 export async function ensure(run: Run, key: Promise<KeyPair>): Promise<void> {
   const { config, log } = run;
-  const expected: Expected = { commonName: config.commonName, organization: config.organization, caBundlePem: run.caBundlePem };
+  const expected: Expected = { commonName: config.commonName, organization: config.organization, signerCaPem: run.signerCaPem, caCrt: run.caCrt };
   let issued: { csrName: string; certificate: Certificate } | undefined;
   for (let round = 1; round <= maxRounds; round++) {
     const stored = await readSecrets(run);
@@ -222,9 +225,9 @@ function checkIssued(run: Run, certificatePem: string, key: KeyPair): Certificat
   }
   const problem = identityProblem({ tlsCrt: certificatePem, tlsKey: key.privateKeyPem }, facts, run.config);
   if (problem !== undefined) throw new IssuerError(ExitCode.internal, `the issued certificate is unusable: ${problem}`);
-  if (!chainVerifies(certificatePem, run.caBundlePem)) {
+  if (!chainVerifies(certificatePem, run.signerCaPem)) {
     // Still usable by Flux, but the next run will not recognise it and will issue again.
-    run.log.warn('check', 'the issued certificate does not chain to the CA bundle; set --ca-file to the signer CA', {});
+    run.log.warn('check', 'the issued certificate does not chain to the cluster CA of the ServiceAccount mount; the signer uses another CA', {});
   }
   const renewAfter = renewalDeadlineOf(facts);
   run.log.info('check', 'issued certificate verified', {
@@ -232,7 +235,7 @@ function checkIssued(run: Run, certificatePem: string, key: KeyPair): Certificat
     renewAfter: rfc3339(renewAfter),
     lifetimeSeconds: Math.round((facts.notAfter.getTime() - facts.notBefore.getTime()) / 1000),
   });
-  return { files: { tlsCrt: certificatePem, tlsKey: key.privateKeyPem, caCrt: run.caBundlePem }, facts, renewAfter };
+  return { files: { tlsCrt: certificatePem, tlsKey: key.privateKeyPem, caCrt: run.caCrt }, facts, renewAfter };
 }
 
 async function store(

@@ -160,25 +160,38 @@ export function loadKubeConfig(config: Config): KubeConfig {
       throw new ConfigError(`no ServiceAccount ${file} in ${cluster.serviceAccountDir} (set CERT_ISSUER_SERVICEACCOUNT_DIR or automount the token)`);
     }
   }
+  // An endpoint outside the cluster (a load balancer) may serve a certificate from --ca-file's CA.
+  const trusted = readFileSync(`${cluster.serviceAccountDir}/ca.crt`, 'utf8') + (config.caFile === undefined ? '' : `\n${readCaFile(config.caFile)}`);
   kubeConfig.loadFromClusterAndUser(
-    { name: 'in-cluster', server: cluster.server, caFile: `${cluster.serviceAccountDir}/ca.crt`, skipTLSVerify: false },
+    { name: 'in-cluster', server: cluster.server, caData: Buffer.from(trusted).toString('base64'), skipTLSVerify: false },
     { name: 'service-account', authProvider: { name: 'tokenFile', config: { tokenFile: `${cluster.serviceAccountDir}/token` } } },
   );
   return kubeConfig;
 }
 
-/** The CA written as ca.crt: --ca-file, else the ServiceAccount's ca.crt, else the kubeconfig's cluster CA. */
-export function readCaBundle(config: Config, kubeConfig: KubeConfig): string {
-  const path = config.caFile ?? (existsSync(`${config.serviceAccountDir}/ca.crt`) ? `${config.serviceAccountDir}/ca.crt` : undefined);
-  if (path !== undefined) {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new ConfigError(`--ca-file: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-  }
+/**
+ * The two CAs of a run. The signer's CA is the cluster CA (the ServiceAccount mount's ca.crt, or
+ * the kubeconfig's); the certificate must chain to it. The Secret's ca.crt is what verifies the
+ * endpoint Flux uses: --ca-file when the endpoint's serving certificate comes from another CA.
+ */
+export function readCas(config: Config, kubeConfig: KubeConfig): { signerCaPem: string; caCrt: string } {
+  const signerCaPem = clusterCa(config, kubeConfig);
+  return { signerCaPem, caCrt: config.caFile === undefined ? signerCaPem : readCaFile(config.caFile) };
+}
+
+function clusterCa(config: Config, kubeConfig: KubeConfig): string {
+  const mounted = `${config.serviceAccountDir}/ca.crt`;
+  if (existsSync(mounted)) return readFileSync(mounted, 'utf8');
   const cluster = kubeConfig.getCurrentCluster();
   if (cluster?.caData) return Buffer.from(cluster.caData, 'base64').toString('utf8');
   if (cluster?.caFile) return readFileSync(cluster.caFile, 'utf8');
-  throw new ConfigError('no CA for ca.crt: set --ca-file');
+  throw new ConfigError('no cluster CA: mount the ServiceAccount token or use a kubeconfig with a CA');
+}
+
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`--ca-file: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
 }

@@ -3,7 +3,7 @@ import { generateKey } from './certificate.ts';
 import { parseCommand, usage } from './config.ts';
 import { ExitCode, IssuerError } from './errors.ts';
 import { ensure } from './flow.ts';
-import { loadKubeConfig, Kube, readCaBundle } from './kube.ts';
+import { loadKubeConfig, Kube, readCas } from './kube.ts';
 import { createLogger } from './log.ts';
 import { describe } from './retry.ts';
 
@@ -45,7 +45,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       namespaces: config.namespaces.join(','),
       signer: config.signerName,
     });
-    await ensure({ kube, config, caBundlePem: readCaBundle(config, kubeConfig), log, now: () => new Date(), deadline }, key);
+    await ensure({ kube, config, ...readCas(config, kubeConfig), log, now: () => new Date(), deadline }, key);
     log.info('done', 'every namespace holds a valid certificate', { durationMs: Date.now() - started });
     return ExitCode.ok;
   } catch (error) {

@@ -11,8 +11,10 @@ export interface TlsFiles {
 export interface Expected {
   commonName: string;
   organization: string | undefined;
-  /** The CA bundle the certificate must chain to, and that every copy must carry as ca.crt. */
-  caBundlePem: string;
+  /** The signer's CA bundle, which the certificate must chain to. */
+  signerCaPem: string;
+  /** What every copy must carry as ca.crt: the CA that verifies the API endpoint Flux uses. */
+  caCrt: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export function evaluate(files: TlsFiles, expected: Expected, now: Date): Verdic
   }
   const problem = identityProblem(files, facts, expected);
   if (problem !== undefined) return { good: false, reason: problem };
-  if (!chainVerifies(files.tlsCrt, expected.caBundlePem)) return { good: false, reason: 'does not chain to the CA bundle' };
+  if (!chainVerifies(files.tlsCrt, expected.signerCaPem)) return { good: false, reason: 'does not chain to the signer CA' };
   if (now < facts.notBefore) return { good: false, reason: `not valid before ${facts.notBefore.toISOString()}` };
   const renewAfter = renewalDeadlineOf(facts);
   if (now >= facts.notAfter) return { good: false, reason: `expired at ${facts.notAfter.toISOString()}` };
@@ -98,7 +100,7 @@ export function decide(stored: Map<string, TlsFiles | undefined>, expected: Expe
   }
   // The copy that lives longest wins, so a repair never moves a namespace to an older certificate.
   const best = good.reduce((a, b) => (b.facts.notAfter > a.facts.notAfter ? b : a));
-  const source = { tlsCrt: best.files.tlsCrt, tlsKey: best.files.tlsKey, caCrt: expected.caBundlePem };
+  const source = { tlsCrt: best.files.tlsCrt, tlsKey: best.files.tlsKey, caCrt: expected.caCrt };
   const drifted = judged.filter((j) => !sameFiles(j.files, source)).map((j) => j.namespace);
   if (drifted.length === 0) return { action: 'noop', reason: `valid; renewal due at ${best.renewAfter.toISOString()}` };
   return {

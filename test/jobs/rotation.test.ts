@@ -19,7 +19,7 @@ describe('nextRotationDeadline', () => {
 describe('decide', () => {
   const ca = makeCa();
   const key = rsaKey();
-  const expected: Expected = { commonName: 'reader', organization: undefined, caBundlePem: ca.certPem };
+  const expected: Expected = { commonName: 'reader', organization: undefined, signerCaPem: ca.certPem, caCrt: ca.certPem };
   const good: TlsFiles = { tlsCrt: clientCert(ca, key, { notBefore, notAfter }), tlsKey: key.privateKeyPem, caCrt: ca.certPem };
   const everywhere = (files: TlsFiles | undefined) => new Map([['a', files], ['b', files]]);
 
@@ -53,7 +53,7 @@ describe('decide', () => {
     ['the wrong CN', { ...good, tlsCrt: clientCert(ca, key, { notBefore, notAfter, commonName: 'admin' }) }, /CN is "admin"/],
     ['an extra O', { ...good, tlsCrt: clientCert(ca, key, { notBefore, notAfter, organizations: ['system:nodes'] }) }, /O is \[system:nodes\]/],
     ['no clientAuth EKU', { ...good, tlsCrt: clientCert(ca, key, { notBefore, notAfter, clientAuth: false }) }, /lacks clientAuth/],
-    ['another CA', { ...good, tlsCrt: clientCert(makeCa('other'), key, { notBefore, notAfter }) }, /does not chain to the CA bundle/],
+    ['another CA', { ...good, tlsCrt: clientCert(makeCa('other'), key, { notBefore, notAfter }) }, /does not chain to the signer CA/],
     ['garbage', { ...good, tlsCrt: 'garbage' }, /not a PEM certificate/],
   ])('GIVEN %s WHEN deciding THEN a new certificate is issued', (_case, files, reason) => {
     expect(decide(everywhere(files), expected, at(1))).toMatchObject({ action: 'issue', reason: expect.stringMatching(reason) });
@@ -64,7 +64,7 @@ describe('decide', () => {
     expect(decision).toMatchObject({ action: 'repair', namespaces: ['b'], source: good });
   });
 
-  test('GIVEN good copies with a stale ca.crt WHEN deciding THEN both are repaired to carry the current CA bundle', () => {
+  test('GIVEN good copies with a stale ca.crt WHEN deciding THEN both are repaired to carry the current ca.crt', () => {
     const decision = decide(everywhere({ ...good, caCrt: 'old ca' }), expected, at(1));
     expect(decision).toMatchObject({ action: 'repair', namespaces: ['a', 'b'], source: good });
   });
