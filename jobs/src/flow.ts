@@ -198,7 +198,7 @@ function waitForCertificate(run: Run, name: string, resourceVersion: string): Pr
       if (settled) watch.abort();
     };
     const resume = async (error: unknown) => {
-      const status = (error as { statusCode?: unknown } | null)?.statusCode;
+      const status = (error as { code?: unknown } | null)?.code;
       if (status === 401 || status === 403) {
         return finish(new IssuerError(ExitCode.permissionDenied, `permission denied: watch csr ${name}: HTTP ${status}`));
       }

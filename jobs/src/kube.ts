@@ -1,62 +1,47 @@
 import { existsSync, readFileSync } from 'node:fs';
-import {
-  AuthenticationV1Api,
-  CertificatesV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  Watch,
-  type V1CertificateSigningRequest,
-  type V1Secret,
-} from '@kubernetes/client-node';
+import type { V1CertificateSigningRequest, V1CertificateSigningRequestList, V1SelfSubjectReview, V1Secret } from '@kubernetes/client-node';
+import { ApiClient, type Connection } from './api-client.ts';
 import type { Config, HelmRepositoryRef } from './config.ts';
 import { ConfigError, ExitCode, IssuerError } from './errors.ts';
+import { connectionFromKubeconfig } from './kubeconfig.ts';
 import { describe, withRetry, type RetryOptions } from './retry.ts';
 
 const csrPath = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
+const secretsPath = (namespace: string) => `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
+const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
 
 /**
  * The thin I/O shell: every API call the issuer makes, each retried on transient failures and
  * with 401/403 turned into "permission denied" (exit 3). It makes no decisions.
  */
 export class Kube {
-  private readonly core: CoreV1Api;
-  private readonly certificates: CertificatesV1Api;
-  private readonly authentication: AuthenticationV1Api;
-  private readonly custom: CustomObjectsApi;
-  private readonly watcher: Watch;
+  private readonly api: ApiClient;
 
   constructor(
-    kubeConfig: KubeConfig,
+    connection: Connection,
     private readonly retry: RetryOptions,
   ) {
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
-    this.certificates = kubeConfig.makeApiClient(CertificatesV1Api);
-    this.authentication = kubeConfig.makeApiClient(AuthenticationV1Api);
-    this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.watcher = new Watch(kubeConfig);
+    this.api = new ApiClient(connection);
   }
 
   /** undefined when the Secret does not exist yet. */
   async readSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
-    return this.call(`get secret ${namespace}/${name}`, () => this.core.readNamespacedSecret({ namespace, name }), [404]);
+    return this.call(`get secret ${namespace}/${name}`, () => this.api.request<V1Secret>('GET', `${secretsPath(namespace)}/${encodeURIComponent(name)}`), [404]);
   }
 
   /** Creates the Secret, or replaces it under the resourceVersion it carries; 'conflict' when someone else wrote first. */
   async writeSecret(secret: V1Secret): Promise<'written' | 'conflict'> {
     const { namespace, name, resourceVersion } = secret.metadata as { namespace: string; name: string; resourceVersion?: string };
     const written = resourceVersion
-      ? await this.call(`update secret ${namespace}/${name}`, () => this.core.replaceNamespacedSecret({ namespace, name, body: secret }), [409])
-      : await this.call(`create secret ${namespace}/${name}`, () => this.core.createNamespacedSecret({ namespace, body: secret }), [409]);
+      ? await this.call(`update secret ${namespace}/${name}`, () => this.api.request('PUT', `${secretsPath(namespace)}/${encodeURIComponent(name)}`, secret), [409])
+      : await this.call(`create secret ${namespace}/${name}`, () => this.api.request('POST', secretsPath(namespace), secret), [409]);
     return written === undefined ? 'conflict' : 'written';
   }
 
   /** The user this process authenticates as, which the API records as a CSR's spec.username. */
   async whoAmI(): Promise<string> {
     const review = await this.call('create selfsubjectreview', () =>
-      this.authentication.createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } }),
+      this.api.request<V1SelfSubjectReview>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }),
     );
     const username = review.status?.userInfo?.username;
     if (!username) throw new IssuerError(ExitCode.internal, 'SelfSubjectReview returned no username');
@@ -64,33 +49,33 @@ export class Kube {
   }
 
   async createCsr(csr: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest> {
-    return this.call(`create csr ${csr.metadata?.name}`, () => this.certificates.createCertificateSigningRequest({ body: csr }));
+    return this.call(`create csr ${csr.metadata?.name}`, () => this.api.request<V1CertificateSigningRequest>('POST', csrPath, csr));
   }
 
   async readCsr(name: string): Promise<V1CertificateSigningRequest | undefined> {
-    return this.call(`get csr ${name}`, () => this.certificates.readCertificateSigningRequest({ name }), [404]);
+    return this.call(`get csr ${name}`, () => this.api.request<V1CertificateSigningRequest>('GET', `${csrPath}/${encodeURIComponent(name)}`), [404]);
   }
 
   /** undefined when the CSR changed since it was read (409), so it has to be verified again. */
   async approveCsr(csr: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest | undefined> {
     const name = csr.metadata!.name!;
-    return this.call(`approve csr ${name}`, () => this.certificates.replaceCertificateSigningRequestApproval({ name, body: csr }), [409]);
+    return this.call(`approve csr ${name}`, () => this.api.request<V1CertificateSigningRequest>('PUT', `${csrPath}/${encodeURIComponent(name)}/approval`, csr), [409]);
   }
 
   async listCsrs(labelSelector: string): Promise<{ items: V1CertificateSigningRequest[]; resourceVersion: string }> {
-    const list = await this.call('list csrs', () => this.certificates.listCertificateSigningRequest({ labelSelector }));
+    const list = await this.call('list csrs', () => this.api.request<V1CertificateSigningRequestList>('GET', `${csrPath}?${query({ labelSelector })}`));
     return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 
   async readCsrForWatch(name: string): Promise<{ csr: V1CertificateSigningRequest | undefined; resourceVersion: string }> {
     const list = await this.call(`list csr ${name}`, () =>
-      this.certificates.listCertificateSigningRequest({ fieldSelector: `metadata.name=${name}` }),
+      this.api.request<V1CertificateSigningRequestList>('GET', `${csrPath}?${query({ fieldSelector: `metadata.name=${name}` })}`),
     );
     return { csr: list.items[0], resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 
   async deleteCsr(name: string): Promise<void> {
-    await this.call(`delete csr ${name}`, () => this.certificates.deleteCertificateSigningRequest({ name }), [404]);
+    await this.call(`delete csr ${name}`, () => this.api.request('DELETE', `${csrPath}/${encodeURIComponent(name)}`), [404]);
   }
 
   /**
@@ -103,25 +88,15 @@ export class Kube {
     onChange: (type: string, csr: V1CertificateSigningRequest) => void,
     done: (error: unknown) => void,
   ): Promise<AbortController> {
-    return this.watcher.watch(csrPath, { fieldSelector: `metadata.name=${name}`, resourceVersion }, onChange, done);
+    const path = `${csrPath}?${query({ watch: '1', fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: 'false' })}`;
+    return this.api.watch(path, (event) => onChange(event.type, event.object as V1CertificateSigningRequest), done);
   }
 
   /** Flux's documented way to ask for a reconcile now instead of at the next interval. */
   async requestReconcile(repo: HelmRepositoryRef, requestedAt: string): Promise<void> {
-    await this.call(
-      `patch helmrepository ${repo.namespace}/${repo.name}`,
-      () =>
-        this.custom.patchNamespacedCustomObject(
-          {
-            group: 'source.toolkit.fluxcd.io',
-            version: 'v1',
-            plural: 'helmrepositories',
-            namespace: repo.namespace,
-            name: repo.name,
-            body: { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': requestedAt } } },
-          },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        ),
+    const path = `/apis/source.toolkit.fluxcd.io/v1/namespaces/${encodeURIComponent(repo.namespace)}/helmrepositories/${encodeURIComponent(repo.name)}`;
+    await this.call(`patch helmrepository ${repo.namespace}/${repo.name}`, () =>
+      this.api.request('PATCH', path, { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': requestedAt } } }, 'application/merge-patch+json'),
     );
   }
 
@@ -141,32 +116,22 @@ export class Kube {
   }
 }
 
-/** Client configuration from the ServiceAccount mount or a kubeconfig; a missing file is a config error. */
-export function loadKubeConfig(config: Config): KubeConfig {
-  const kubeConfig = new KubeConfig();
+/** Where the API is and how to authenticate: the ServiceAccount mount or a kubeconfig. */
+export function loadConnection(config: Config): Connection {
   const { cluster } = config;
-  if (cluster.kind === 'kubeconfig') {
-    try {
-      kubeConfig.loadFromFile(cluster.path);
-    } catch (error) {
-      throw new ConfigError(`--kubeconfig: cannot load ${cluster.path}: ${(error as Error).message.split('\n')[0]}`);
-    }
-    if (!kubeConfig.getCurrentCluster()) throw new ConfigError(`--kubeconfig: ${cluster.path} has no current cluster`);
-    return kubeConfig;
-  }
-  // Not loadFromCluster(): the e2e kubelet shim mounts the ServiceAccount elsewhere.
+  if (cluster.kind === 'kubeconfig') return connectionFromKubeconfig(cluster.path);
   for (const file of ['token', 'ca.crt']) {
     if (!existsSync(`${cluster.serviceAccountDir}/${file}`)) {
       throw new ConfigError(`no ServiceAccount ${file} in ${cluster.serviceAccountDir} (set CERT_ISSUER_SERVICEACCOUNT_DIR or automount the token)`);
     }
   }
   // An endpoint outside the cluster (a load balancer) may serve a certificate from --ca-file's CA.
-  const trusted = readFileSync(`${cluster.serviceAccountDir}/ca.crt`, 'utf8') + (config.caFile === undefined ? '' : `\n${readCaFile(config.caFile)}`);
-  kubeConfig.loadFromClusterAndUser(
-    { name: 'in-cluster', server: cluster.server, caData: Buffer.from(trusted).toString('base64'), skipTLSVerify: false },
-    { name: 'service-account', authProvider: { name: 'tokenFile', config: { tokenFile: `${cluster.serviceAccountDir}/token` } } },
-  );
-  return kubeConfig;
+  const mountedCa = readFileSync(`${cluster.serviceAccountDir}/ca.crt`, 'utf8');
+  return {
+    server: cluster.server,
+    ca: config.caFile === undefined ? mountedCa : `${mountedCa}\n${readCaFile(config.caFile)}`,
+    tokenFile: `${cluster.serviceAccountDir}/token`,
+  };
 }
 
 /**
@@ -174,18 +139,14 @@ export function loadKubeConfig(config: Config): KubeConfig {
  * the kubeconfig's); the certificate must chain to it. The Secret's ca.crt is what verifies the
  * endpoint Flux uses: --ca-file when the endpoint's serving certificate comes from another CA.
  */
-export function readCas(config: Config, kubeConfig: KubeConfig): { signerCaPem: string; caCrt: string } {
-  const signerCaPem = clusterCa(config, kubeConfig);
+export function readCas(config: Config, connection: Connection): { signerCaPem: string; caCrt: string } {
+  const signerCaPem = clusterCa(config, connection);
   return { signerCaPem, caCrt: config.caFile === undefined ? signerCaPem : readCaFile(config.caFile) };
 }
 
-function clusterCa(config: Config, kubeConfig: KubeConfig): string {
+function clusterCa(config: Config, connection: Connection): string {
   const mounted = `${config.serviceAccountDir}/ca.crt`;
-  if (existsSync(mounted)) return readFileSync(mounted, 'utf8');
-  const cluster = kubeConfig.getCurrentCluster();
-  if (cluster?.caData) return Buffer.from(cluster.caData, 'base64').toString('utf8');
-  if (cluster?.caFile) return readFileSync(cluster.caFile, 'utf8');
-  throw new ConfigError('no cluster CA: mount the ServiceAccount token or use a kubeconfig with a CA');
+  return existsSync(mounted) ? readFileSync(mounted, 'utf8') : connection.ca;
 }
 
 function readCaFile(path: string): string {

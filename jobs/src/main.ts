@@ -3,7 +3,7 @@ import { generateKey } from './certificate.ts';
 import { parseCommand, usage } from './config.ts';
 import { ExitCode, IssuerError } from './errors.ts';
 import { ensure } from './flow.ts';
-import { loadKubeConfig, Kube, readCas } from './kube.ts';
+import { Kube, loadConnection, readCas } from './kube.ts';
 import { createLogger } from './log.ts';
 import { describe } from './retry.ts';
 
@@ -31,8 +31,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     // path simply never awaits it.
     const key = generateKey(config.keyBits);
     key.catch(() => undefined);
-    const kubeConfig = loadKubeConfig(config);
-    const kube = new Kube(kubeConfig, {
+    const connection = loadConnection(config);
+    const kube = new Kube(connection, {
       deadline,
       now: Date.now,
       sleep: (ms) => sleep(ms),
@@ -45,7 +45,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       namespaces: config.namespaces.join(','),
       signer: config.signerName,
     });
-    await ensure({ kube, config, ...readCas(config, kubeConfig), log, now: () => new Date(), deadline }, key);
+    await ensure({ kube, config, ...readCas(config, connection), log, now: () => new Date(), deadline }, key);
     log.info('done', 'every namespace holds a valid certificate', { durationMs: Date.now() - started });
     return ExitCode.ok;
   } catch (error) {

@@ -12,13 +12,13 @@ export interface RetryOptions {
 
 const firstWaitMs = 200;
 const maxWaitMs = 5_000;
-const transientCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const transientCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
 
 /** 5xx, 429 and dropped or refused connections: the API server may be starting or overloaded. */
 export function isTransient(error: unknown): boolean {
   const status = (error as { code?: unknown } | undefined)?.code;
   if (typeof status === 'number') return status === 429 || status >= 500;
-  // undici wraps the socket error: TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } }).
+  // A socket error may arrive wrapped in another error's cause.
   type Chain = { code?: unknown; cause?: unknown } | undefined;
   for (let e = error as Chain, depth = 0; e && depth < 5; e = e.cause as Chain, depth++) {
     if (typeof e.code === 'string' && transientCodes.has(e.code)) return true;

@@ -1,0 +1,141 @@
+/**
+ * A minimal Kubernetes API client over node:https: JSON requests and a line-delimited watch.
+ *
+ * The issuer talks to a dozen endpoints. @kubernetes/client-node provides the object types used
+ * here (type-only imports, erased at build time), but loading its runtime costs about 0.3 s of
+ * CPU and 35 MiB, more than the issuer's whole no-op budget, and its bundle alone exceeds 2 MiB.
+ */
+import { readFileSync } from 'node:fs';
+import { Agent, request, type RequestOptions } from 'node:https';
+import { createInterface } from 'node:readline';
+
+/** How to reach and authenticate to one API server. */
+export interface Connection {
+  /** `https://host:port` */
+  readonly server: string;
+  /** PEM bundle that verifies the server. */
+  readonly ca: string;
+  /** A bearer token file, re-read per request because the kubelet rotates projected tokens. */
+  readonly tokenFile?: string;
+  readonly token?: string;
+  /** PEM client certificate and key, for kubeconfigs that use them. */
+  readonly clientCertificate?: string;
+  readonly clientKey?: string;
+}
+
+/** An HTTP error from the API server; `code` is the status, `body` the server's Status JSON. */
+export class ApiError extends Error {
+  constructor(
+    public readonly code: number,
+    public readonly body: string,
+    what: string,
+  ) {
+    super(`${what}: HTTP ${code}`);
+    this.name = 'ApiError';
+  }
+}
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export class ApiClient {
+  private readonly agent: Agent;
+
+  constructor(private readonly connection: Connection) {
+    // One kept-alive TLS connection serves the whole run: a handshake per call would dominate it.
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: 4,
+      ca: connection.ca,
+      cert: connection.clientCertificate,
+      key: connection.clientKey,
+    });
+  }
+
+  /** Sends one request and parses the JSON answer; throws ApiError for any status from 400 on. */
+  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const options = this.options(method, path, {
+      ...(payload !== undefined && { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) }),
+    });
+    return new Promise<T>((resolve, reject) => {
+      const req = request(options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 400) reject(new ApiError(status, text, `${method} ${path}`));
+          else {
+            try {
+              resolve((text === '' ? undefined : JSON.parse(text)) as T);
+            } catch (error) {
+              reject(error);
+            }
+          }
+        });
+      });
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(Object.assign(new Error(`${method} ${path}: no answer in ${REQUEST_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /**
+   * Streams a watch: one JSON event per line, until the server ends it, `signal` aborts it or the
+   * connection fails. `done` gets null for a clean end and the error otherwise.
+   */
+  watch(path: string, onEvent: (event: { type: string; object: unknown }) => void, done: (error: unknown) => void): AbortController {
+    const controller = new AbortController();
+    let finished = false;
+    const finish = (error: unknown) => {
+      if (!finished) {
+        finished = true;
+        done(error);
+      }
+    };
+    const req = request({ ...this.options('GET', path, {}), signal: controller.signal }, (res) => {
+      if ((res.statusCode ?? 0) >= 400) {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => finish(new ApiError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), `watch ${path}`)));
+        return;
+      }
+      const lines = createInterface({ input: res, crlfDelay: Infinity });
+      lines.on('line', (line) => {
+        if (line.trim() === '') return;
+        try {
+          onEvent(JSON.parse(line) as { type: string; object: unknown });
+        } catch (error) {
+          finish(error);
+          controller.abort();
+        }
+      });
+      lines.on('close', () => finish(null));
+      res.on('error', (error) => finish(controller.signal.aborted ? null : error));
+    });
+    req.on('error', (error) => finish(controller.signal.aborted ? null : error));
+    req.end();
+    return controller;
+  }
+
+  private options(method: string, path: string, headers: Record<string, string>): RequestOptions {
+    const url = new URL(path, this.connection.server);
+    const { token, tokenFile } = this.connection;
+    const bearer = tokenFile !== undefined ? readFileSync(tokenFile, 'utf8').trim() : token;
+    return {
+      method,
+      protocol: url.protocol,
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port,
+      path: url.pathname + url.search,
+      agent: this.agent,
+      headers: {
+        accept: 'application/json',
+        'user-agent': 'flux-assets-bootstrap-cert-issuer',
+        ...(bearer && { authorization: `Bearer ${bearer}` }),
+        ...headers,
+      },
+    };
+  }
+}
