@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `npm run synth`: runs src/main.ts from an esbuild bundle cached under node_modules/.cache.
-// Loading cdk8s-plus and compiling TypeScript on every run costs seconds; one bundled file loads
-// in a fraction of that. The cache key covers everything the bundle is built from, so an edit to
-// src/ or imports/ or a dependency change rebuilds it (once, about half a second).
+// The command line: `flux-assets-bootstrap [synth] [options]` (what `npm run synth` runs) and
+// `flux-assets-bootstrap doctor --cluster <name>`. Each runs from an esbuild bundle cached under
+// node_modules/.cache: loading cdk8s-plus and compiling TypeScript on every run costs seconds,
+// one bundled file loads in a fraction of that. The cache key covers everything the bundles are
+// built from, so an edit to src/, imports/ or jobs/src/ or a dependency change rebuilds them once.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,26 +19,38 @@ function sourceFiles(folder) {
 }
 
 const hash = createHash('sha256');
-for (const file of [...sourceFiles('src'), ...sourceFiles('imports'), join(root, 'package-lock.json')]) {
+for (const file of [...sourceFiles('src'), ...sourceFiles('imports'), ...sourceFiles('jobs/src'), join(root, 'package-lock.json')]) {
   hash.update(file).update(readFileSync(file));
 }
-const bundle = join(root, 'node_modules', '.cache', 'flux-assets-bootstrap', `synth-${hash.digest('hex').slice(0, 16)}.mjs`);
+const key = hash.digest('hex').slice(0, 16);
 
-if (!existsSync(bundle)) {
-  const { build } = await import('esbuild');
-  const partial = `${bundle}.${process.pid}.partial`;
-  mkdirSync(dirname(bundle), { recursive: true });
-  await build({
-    entryPoints: [join(root, 'src', 'main.ts')],
-    outfile: partial,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    // cdk8s and cdk8s-plus are CommonJS and call require() for Node's own modules.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
-  renameSync(partial, bundle);
+async function bundled(entry) {
+  const bundle = join(root, 'node_modules', '.cache', 'flux-assets-bootstrap', `${entry}-${key}.mjs`);
+  if (!existsSync(bundle)) {
+    const { build } = await import('esbuild');
+    const partial = `${bundle}.${process.pid}.partial`;
+    mkdirSync(dirname(bundle), { recursive: true });
+    await build({
+      entryPoints: [join(root, 'src', `${entry}.ts`)],
+      outfile: partial,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      // cdk8s and cdk8s-plus are CommonJS and call require() for Node's own modules.
+      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+      logLevel: 'warning',
+    });
+    renameSync(partial, bundle);
+  }
+  return import(pathToFileURL(bundle).href);
 }
-await import(pathToFileURL(bundle).href);
+
+const command = process.argv[2];
+if (command === 'doctor') {
+  const { main } = await bundled('doctor');
+  process.exitCode = await main(process.argv.slice(3));
+} else {
+  if (command === 'synth') process.argv.splice(2, 1);
+  await bundled('main'); // synth reads its options from process.argv
+}
