@@ -9,7 +9,16 @@ source "$here/versions.env"
 
 key=$(cat "$here/versions.env" "$here"/kube/{main.go,go.mod,go.sum} "$here"/flux/{tools.go,go.mod,go.sum} | sha256sum | cut -c1-12)
 bin=${CONTROLPLANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flux-assets-bootstrap/controlplane}/$KUBERNETES_VERSION-sc$SOURCE_CONTROLLER_VERSION-helm$HELM_VERSION-$key/bin
+# source-controller refuses to start unless every kind it serves has its CRD, so all of its CRDs
+# (from the same pinned module) go beside the binaries. Cheap, so also done for an older cache.
+copy_crds() {
+  local crds
+  crds=$(cd "$here/flux" && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' github.com/fluxcd/source-controller)/config/crd/bases
+  cp "$crds"/source.toolkit.fluxcd.io_*.yaml "$1/"
+  chmod u+w "$1"/*.yaml
+}
 if [[ -x $bin/kubeplane && -x $bin/source-controller && -x $bin/helm ]]; then
+  [[ -f $bin/source.toolkit.fluxcd.io_gitrepositories.yaml ]] || copy_crds "$bin"
   echo "$bin"; exit 0
 fi
 mkdir -p "$bin.partial"
@@ -29,10 +38,7 @@ log "source-controller $SOURCE_CONTROLLER_VERSION"
 log "helm $HELM_VERSION"
 GOBIN="$bin.partial" GOFLAGS=-trimpath go install -ldflags "-s -w" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 
-# The CRDs come from the same pinned module as the controller that serves them.
-crds=$(cd "$here/flux" && go list -m -f '{{.Dir}}' github.com/fluxcd/source-controller)/config/crd/bases
-cp "$crds"/source.toolkit.fluxcd.io_{helmrepositories,helmcharts}.yaml "$bin.partial/"
-chmod u+w "$bin.partial"/*.yaml
+copy_crds "$bin.partial"
 
 rm -rf "$bin" && mv "$bin.partial" "$bin"
 echo "$bin"

@@ -72,9 +72,11 @@ test('2. the Job completes and its Secret is in every HelmRepository namespace, 
   const job = await runJobToEnd();
   if (condition(job, 'Complete')?.status !== 'True') throw new Error(`Job failed: ${JSON.stringify(job.status)}\n${await jobDiagnostics()}`);
   expect(condition(job, 'Complete').status).toBe('True');
-  const [pod] = await jobPods(admin, issuerNs, jobName);
-  expect(pod.spec.nodeName).toBe(node.name);
-  expect(pod.status.containerStatuses[0].state.terminated.exitCode).toBe(0);
+  // On the first attempt: a crash the Job controller papers over with a retry is still a bug.
+  const pods = await jobPods(admin, issuerNs, jobName);
+  if (pods.length !== 1) throw new Error(`expected one pod, got ${pods.length}:\n${await jobDiagnostics()}`);
+  expect(pods[0].spec.nodeName).toBe(node.name);
+  expect(pods[0].status.containerStatuses[0].state.terminated.exitCode).toBe(0);
 
   const ca = new X509Certificate(readFileSync(state.caCert));
   const copies = [];
@@ -206,7 +208,6 @@ test('6. source-controller brings every HelmRepository to Ready, and a HelmChart
 test('8. the issuer ServiceAccount has exactly the least-privilege rights', async () => {
   const [system, pub] = dist.namespaces as [string, string];
   const secret = `secrets/${dist.secretName}`;
-  const signer = 'signers.certificates.k8s.io/kubernetes.io/kube-apiserver-client';
   const allowed: string[][] = [
     ['create', 'certificatesigningrequests.certificates.k8s.io'],
     ['get', 'certificatesigningrequests.certificates.k8s.io'],
@@ -214,7 +215,6 @@ test('8. the issuer ServiceAccount has exactly the least-privilege rights', asyn
     ['watch', 'certificatesigningrequests.certificates.k8s.io'],
     ['delete', 'certificatesigningrequests.certificates.k8s.io'],
     ['update', 'certificatesigningrequests.certificates.k8s.io', '--subresource=approval'],
-    ['approve', signer],
     ['create', 'selfsubjectreviews.authentication.k8s.io'],
     ...[system, pub].flatMap((ns) => [
       ['get', secret, `-n=${ns}`],
@@ -236,9 +236,6 @@ test('8. the issuer ServiceAccount has exactly the least-privilege rights', asyn
     ['create', 'secrets', '-n=kube-system'],
     ['get', 'configmaps', `-n=${system}`],
     ['update', 'certificatesigningrequests.certificates.k8s.io', '--subresource=status'], // cannot sign itself
-    ['approve', 'signers.certificates.k8s.io/kubernetes.io/kubelet-serving'],
-    ['approve', 'signers.certificates.k8s.io/kubernetes.io/kube-apiserver-client-kubelet'],
-    ['approve', 'signers.certificates.k8s.io/*'],
     ['get', 'pods', `-n=${system}`],
     ['create', 'pods', `-n=${system}`],
     ['get', 'pods/proxy', `-n=${system}`],
@@ -256,6 +253,30 @@ test('8. the issuer ServiceAccount has exactly the least-privilege rights', asyn
   };
   expect(await Promise.all(allowed.map(canI))).toEqual(allowed.map((a) => ({ check: a.join(' '), answer: 'yes' })));
   expect(await Promise.all(denied.map(canI))).toEqual(denied.map((a) => ({ check: a.join(' '), answer: 'no' })));
+
+  // Signers are not in discovery, so `kubectl auth can-i approve signers.certificates.k8s.io/x`
+  // loses the API group. Ask the authorizer what the CSR approval plugin asks it: verb approve on
+  // signers with the signer's name, or with its domain wildcard.
+  const mayApprove = async (name: string) => {
+    const review = await admin.call('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user: dist.issuer,
+        groups: ['system:serviceaccounts', `system:serviceaccounts:${issuerNs}`, 'system:authenticated'],
+        resourceAttributes: { group: 'certificates.k8s.io', resource: 'signers', verb: 'approve', name },
+      },
+    });
+    return { signer: name, allowed: review.status.allowed as boolean };
+  };
+  const signers = {
+    'kubernetes.io/kube-apiserver-client': true,
+    'kubernetes.io/*': false,
+    'kubernetes.io/kubelet-serving': false,
+    'kubernetes.io/kube-apiserver-client-kubelet': false,
+    'example.com/other': false,
+  };
+  expect(await Promise.all(Object.keys(signers).map(mayApprove))).toEqual(Object.entries(signers).map(([signer, allowed]) => ({ signer, allowed })));
 });
 
 test('the published manual flow succeeds against this plane and its certificate reads the assets', async () => {
@@ -356,8 +377,8 @@ test('9. a CSR whose subject differs from the expected one is refused by the iss
     // The webhook is called only once the apiserver's informer has the configuration.
     await new Promise((r) => setTimeout(r, 2_000));
 
-    // Without a Secret in the first namespace the issuer must issue anew.
-    await admin.call('DELETE', secretPath(issuerNs));
+    // With no valid copy anywhere the issuer must issue anew (one valid copy would just be copied).
+    for (const ns of dist.namespaces) await admin.call('DELETE', secretPath(ns));
     const auditFrom = statSync(state.auditLog).size;
     await deleteJob(admin, issuerNs, jobName);
     expect((await kubectl('apply', '--server-side', '--field-manager=flux-assets-bootstrap-e2e', '-f', dist.jobFile)).code).toBe(0);

@@ -67,7 +67,9 @@ export class Kube {
           timeout: timeoutMs,
           headers: {
             accept: 'application/json',
-            ...(payload !== undefined && { 'content-type': contentType }),
+            // An explicit length: a chunked DELETE body leaves the apiserver misreading the next
+            // request on the same keep-alive connection (400 Bad Request).
+            ...(payload !== undefined && { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }),
             ...(this.creds.token && { authorization: `Bearer ${this.creds.token}` }),
           },
         },

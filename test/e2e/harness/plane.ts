@@ -3,7 +3,7 @@
 // source-controller; then the simulated node: its network namespace, the assets server, the
 // KubePrism stand-in and the node agent. Every started process is recorded in the state file
 // before the next step, so teardown (or the cleanup of a failed setup) can stop it by PID.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
@@ -14,9 +14,19 @@ import { Kube } from './kube.ts';
 import { issue, makeCa, serviceAccountKeys, writeKubeconfig } from './pki.ts';
 import { createNodeNetwork } from './netns.ts';
 import { buildHelmRepos } from './helm-repos.ts';
-import { startTime, execFileP, startProcess, waitFor } from './proc.ts';
+import { execFileP, isAlive, startProcess, startTime, type Started, waitFor } from './proc.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+class ExitedError extends Error {}
+
+function tailOf(path: string, lines = 15): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -73,13 +83,23 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
   };
   const logs = join(stateDir, 'logs');
   const pki = join(stateDir, 'pki');
-  for (const d of [logs, pki, state.containerLogDir]) mkdirSync(d, { recursive: true });
+  for (const d of [logs, pki, state.containerLogDir, state.sourceControllerStorage]) mkdirSync(d, { recursive: true });
   const start = (name: string, command: string, args: string[], env?: NodeJS.ProcessEnv) => {
     const p = startProcess(name, command, args, { log: join(logs, `${name}.log`), ...(env && { env }) });
     state.pids.push({ name, pid: p.pid, startTime: startTime(p.pid) });
     writeState(statePath, state);
     return p;
   };
+  /** Waits for a component's readiness, but fails at once, with its last log lines, if it exits. */
+  const ready = (p: Started, what: string, check: () => Promise<boolean>, timeoutMs: number) =>
+    waitFor(
+      what,
+      async () => {
+        if (!isAlive(p.pid)) throw new ExitedError(`${p.name} exited:\n${tailOf(p.log)}`);
+        return (await check()) ? true : undefined;
+      },
+      { timeoutMs, stopOn: (err) => err instanceof ExitedError },
+    );
 
   await step('network namespace', createNodeNetwork);
 
@@ -120,7 +140,7 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
   await step('etcd', async () => {
     const [client, peer] = [await freePort(), await freePort()];
     state.etcd = `http://127.0.0.1:${client}`;
-    start('etcd', kubeplane, [
+    const etcd = start('etcd', kubeplane, [
       'etcd', '--name=fab-e2e', `--data-dir=${join(stateDir, 'etcd')}`,
       `--listen-client-urls=${state.etcd}`, `--advertise-client-urls=${state.etcd}`,
       `--listen-peer-urls=http://127.0.0.1:${peer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
@@ -128,13 +148,13 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
       '--unsafe-no-fsync', // a throwaway test store: durability costs seconds and buys nothing
       '--log-level=warn',
     ]);
-    await waitFor('etcd /health', async () => ((await probe(`${state.etcd}/health`)) === 200 ? true : undefined), { timeoutMs: 30_000 });
+    await ready(etcd, 'etcd /health', async () => (await probe(`${state.etcd}/health`)) === 200, 30_000);
   });
 
   const admin = Kube.fromKubeconfig(state.kubeconfigs.admin);
   await step('kube-apiserver', async () => {
     writeFileSync(join(pki, 'audit-policy.yaml'), auditPolicy);
-    start('kube-apiserver', kubeplane, [
+    const apiserver = start('kube-apiserver', kubeplane, [
       'kube-apiserver',
       `--etcd-servers=${state.etcd}`,
       `--secure-port=${plane.securePort}`, '--bind-address=0.0.0.0', `--advertise-address=${plane.advertiseAddress}`,
@@ -151,14 +171,12 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
       `--cert-dir=${join(stateDir, 'apiserver-certs')}`,
       '--profiling=false',
     ]);
-    await waitFor('kube-apiserver /readyz', async () => ((await admin.raw('GET', '/readyz')).status === 200 ? true : undefined), {
-      timeoutMs: 90_000,
-    });
+    await ready(apiserver, 'kube-apiserver /readyz', async () => (await admin.raw('GET', '/readyz')).status === 200, 90_000);
   });
 
   await step('kube-controller-manager', async () => {
     const port = await freePort();
-    start('kube-controller-manager', kubeplane, [
+    const kcm = start('kube-controller-manager', kubeplane, [
       'kube-controller-manager',
       `--kubeconfig=${join(pki, 'kube-controller-manager.kubeconfig')}`,
       `--bind-address=127.0.0.1`, `--secure-port=${port}`, `--cert-dir=${join(stateDir, 'kcm-certs')}`,
@@ -170,9 +188,7 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
       '--leader-elect=false',
       '--profiling=false',
     ]);
-    await waitFor('kube-controller-manager /healthz', async () => ((await probe(`https://127.0.0.1:${port}/healthz`)) === 200 ? true : undefined), {
-      timeoutMs: 60_000,
-    });
+    await ready(kcm, 'kube-controller-manager /healthz', async () => (await probe(`https://127.0.0.1:${port}/healthz`)) === 200, 60_000);
     // Healthy is not yet working: the serviceaccount and root-ca-cert-publisher controllers have
     // acted once these two exist.
     await waitFor('default ServiceAccount and kube-root-ca.crt', async () =>
@@ -184,7 +200,8 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
   });
 
   await step('flux CRDs', async () => {
-    const crds = ['helmrepositories', 'helmcharts'].map((r) => join(binDir, `source.toolkit.fluxcd.io_${r}.yaml`));
+    // All of source-controller's CRDs: it will not start while any kind it serves is unknown.
+    const crds = readdirSync(binDir).filter((f) => f.startsWith('source.toolkit.fluxcd.io_')).map((f) => join(binDir, f));
     const kubeconfig = `--kubeconfig=${state.kubeconfigs.admin}`;
     await execFileP(state.kubectl, [kubeconfig, 'apply', '--server-side', ...crds.flatMap((f) => ['-f', f])]);
     await execFileP(state.kubectl, [kubeconfig, 'wait', '--for=condition=Established', '--timeout=60s', ...crds.flatMap((f) => ['-f', f])]);
@@ -200,11 +217,10 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'fab-e2e:source-controller' }],
     });
     const [health, metrics, storage] = [await freePort(), await freePort(), await freePort()];
-    start(
+    const sc = start(
       'source-controller',
       join(binDir, 'source-controller'),
       [
-        `--kubeconfig=${state.kubeconfigs.sourceController}`,
         '--watch-all-namespaces=true',
         '--enable-leader-election=false',
         `--health-addr=127.0.0.1:${health}`,
@@ -214,26 +230,24 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
         `--storage-adv-addr=127.0.0.1:${storage}`,
         '--log-level=debug',
       ],
-      { ...process.env, RUNTIME_NAMESPACE: 'flux-system' },
+      // controller-runtime reads KUBECONFIG; source-controller has no --kubeconfig flag.
+      { ...process.env, KUBECONFIG: state.kubeconfigs.sourceController, RUNTIME_NAMESPACE: 'flux-system' },
     );
-    await waitFor('source-controller /readyz', async () => ((await probe(`http://127.0.0.1:${health}/readyz`)) === 200 ? true : undefined), {
-      timeoutMs: 60_000,
-    });
+    await ready(sc, 'source-controller /readyz', async () => (await probe(`http://127.0.0.1:${health}/readyz`)) === 200, 60_000);
   });
 
   await step('node', async () => {
     const root = await helmRoot;
     const inNode = ['netns', 'exec', node.netns, process.execPath];
-    start('assets-server', 'ip', [...inNode, join(here, 'static-server.mjs'), root, String(assets.port)]);
+    const server = start('assets-server', 'ip', [...inNode, join(here, 'static-server.mjs'), root, String(assets.port)]);
     start('kubeprism', 'ip', [...inNode, join(here, 'kubeprism.mjs'), String(plane.securePort), plane.advertiseAddress, String(plane.securePort)]);
-    start('node-agent', 'ip', [...inNode, join(here, 'node-agent.ts'), statePath]);
-    await waitFor(`assets server on ${node.address}:${assets.port}`, async () =>
-      (await probe(`http://${node.address}:${assets.port}/repos/${assets.repos[0]}/index.yaml`)) === 200 ? true : undefined,
-    );
-    await waitFor(`node ${node.name} Ready`, async () => {
+    const agent = start('node-agent', 'ip', [...inNode, join(here, 'node-agent.ts'), statePath]);
+    await ready(server, `assets server on ${node.address}:${assets.port}`, async () =>
+      (await probe(`http://${node.address}:${assets.port}/repos/${assets.repos[0]}/index.yaml`)) === 200, 30_000);
+    await ready(agent, `node ${node.name} Ready`, async () => {
       const n = await admin.find(`/api/v1/nodes/${node.name}`);
-      return n?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
-    });
+      return n?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ?? false;
+    }, 30_000);
   });
   admin.close();
 }

@@ -85,7 +85,7 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined>,
-  { timeoutMs = 60_000, intervalMs = 250 } = {},
+  { timeoutMs = 60_000, intervalMs = 250, stopOn = () => false }: { timeoutMs?: number; intervalMs?: number; stopOn?: (err: unknown) => boolean } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -94,6 +94,7 @@ export async function waitFor<T>(
       const value = await check();
       if (value !== undefined) return value;
     } catch (err) {
+      if (stopOn(err)) throw err; // no point waiting any longer
       lastError = err;
     }
     if (Date.now() + intervalMs > deadline) {
