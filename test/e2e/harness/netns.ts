@@ -23,6 +23,3 @@ export async function createNodeNetwork(): Promise<void> {
   await ip('-n', node.netns, 'link', 'set', node.nodeVeth, 'up');
   await ip('-n', node.netns, 'link', 'set', 'lo', 'up');
 }
-
-/** Argument prefix that runs a command inside the node's network namespace. */
-export const inNode = (): string[] => ['netns', 'exec', node.netns];

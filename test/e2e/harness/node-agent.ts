@@ -390,10 +390,11 @@ async function setWaiting(pod: any, reason: string, message: string): Promise<vo
 let stopping = false;
 process.on('SIGTERM', () => {
   stopping = true;
-  for (const child of running.values()) child.kill('SIGTERM');
-  // Give containers a moment to report; global teardown also waits for this PID.
-  setTimeout(() => process.exit(0), Math.min(3_000, running.size ? 3_000 : 0)).unref();
   if (!running.size) process.exit(0);
+  // Containers are this agent's children: stop them too, giving them a moment to exit (global
+  // teardown waits for this PID, and SIGKILLs it after its own bound).
+  for (const child of running.values()) child.kill('SIGTERM');
+  setTimeout(() => process.exit(0), 3_000);
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
