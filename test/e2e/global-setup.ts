@@ -14,6 +14,9 @@ export default async function globalSetup(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the e2e plane needs root: it creates a network namespace and mount namespaces');
   // build.sh prints the cached bin folder at once when the binaries exist (CI builds them first).
   const binDir = execFileSync(join(repoRoot, 'test/controlplane/build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  // The Job's pod runs jobs/build/cert-issuer.mjs; bundle it from the current sources (0.3 s), so
+  // a fresh clone works and a stale bundle is never what gets tested.
+  execFileSync(process.execPath, [join(repoRoot, 'jobs/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
   await cleanUpLastRun();
   const { state, statePath } = newState(binDir);
   const t0 = Date.now();
