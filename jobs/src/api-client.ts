@@ -112,7 +112,10 @@ export class ApiClient {
         }
       });
       lines.on('close', () => finish(null));
-      res.on('error', (error) => finish(controller.signal.aborted ? null : error));
+      // Aborting our own watch errors the response, and readline re-emits that on the interface.
+      const ended = (error: Error) => finish(controller.signal.aborted ? null : error);
+      lines.on('error', ended);
+      res.on('error', ended);
     });
     req.on('error', (error) => finish(controller.signal.aborted ? null : error));
     req.end();
