@@ -19,7 +19,7 @@ export interface ExpectedCsr {
  * approve for the kube-apiserver-client signer can mint almost any identity (only system:masters
  * is refused), so nothing beyond what we requested may pass.
  */
-export function verifyCsrForApproval(csr: V1CertificateSigningRequest, expected: ExpectedCsr): string[] {
+export async function verifyCsrForApproval(csr: V1CertificateSigningRequest, expected: ExpectedCsr): Promise<string[]> {
   const violations: string[] = [];
   const spec = csr.spec;
   if (csr.metadata?.uid !== expected.uid) {
@@ -38,7 +38,7 @@ export function verifyCsrForApproval(csr: V1CertificateSigningRequest, expected:
 
   let request;
   try {
-    request = parseCsr(Buffer.from(spec.request, 'base64').toString('utf8'));
+    request = await parseCsr(Buffer.from(spec.request, 'base64').toString('utf8'));
   } catch {
     return [...violations, 'spec.request is not a parseable RSA PKCS#10 request'];
   }

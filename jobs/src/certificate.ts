@@ -1,6 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, sign, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
-import forge from 'node-forge';
+import type forgeModule from 'node-forge';
+
+type Forge = typeof forgeModule;
 
 export interface KeyPair {
   privateKeyPem: string;
@@ -14,10 +16,16 @@ export interface Subject {
 
 const clientAuthOid = '1.3.6.1.5.5.7.3.2';
 
-// forge exports this, but @types/node-forge does not declare it.
-const pkiWithRequestInfo = forge.pki as typeof forge.pki & {
-  getCertificationRequestInfo(csr: forge.pki.CertificateSigningRequest): forge.asn1.Asn1;
-};
+let forgeLoading: Promise<Forge> | undefined;
+
+/**
+ * node-forge takes ~45 ms to initialise, a fifth of the no-op budget, and only issuing needs it;
+ * so it loads on first use, which the issue path starts while the key is being generated.
+ */
+export function loadCsrTooling(): Promise<Forge> {
+  forgeLoading ??= import('node-forge').then((module) => module.default);
+  return forgeLoading;
+}
 
 /** A fresh RSA key for every request, as client-go's certificate manager does; native, so ~50 ms. */
 export async function generateKey(bits: number): Promise<KeyPair> {
@@ -30,7 +38,12 @@ export async function generateKey(bits: number): Promise<KeyPair> {
 }
 
 /** A PKCS#10 request signed with SHA-256 (forge would default to SHA-1). */
-export function buildCsr(subject: Subject, key: KeyPair): string {
+export async function buildCsr(subject: Subject, key: KeyPair): Promise<string> {
+  const forge = await loadCsrTooling();
+  // forge exports this, but @types/node-forge does not declare it.
+  const pkiWithRequestInfo = forge.pki as typeof forge.pki & {
+    getCertificationRequestInfo(csr: forgeModule.pki.CertificateSigningRequest): forgeModule.asn1.Asn1;
+  };
   const csr = forge.pki.createCertificationRequest();
   csr.publicKey = forge.pki.publicKeyFromPem(key.publicKeyPem);
   csr.setSubject([
@@ -55,7 +68,8 @@ export interface ParsedCsr {
 }
 
 /** Reads a PEM CSR; throws when it is not a parseable RSA PKCS#10 request. */
-export function parseCsr(pem: string): ParsedCsr {
+export async function parseCsr(pem: string): Promise<ParsedCsr> {
+  const forge = await loadCsrTooling();
   const csr = forge.pki.certificationRequestFromPem(pem);
   const values = (name: string) =>
     csr.subject.attributes.filter((a) => a.name === name).map((a) => String(a.value));
@@ -65,7 +79,7 @@ export function parseCsr(pem: string): ParsedCsr {
     otherSubjectFields: csr.subject.attributes
       .filter((a) => a.name !== 'commonName' && a.name !== 'organizationName')
       .map((a) => a.shortName ?? a.name ?? a.type ?? 'unknown'),
-    publicKeyPem: forge.pki.publicKeyToPem(csr.publicKey as forge.pki.rsa.PublicKey),
+    publicKeyPem: forge.pki.publicKeyToPem(csr.publicKey as forgeModule.pki.rsa.PublicKey),
     signatureValid: csr.verify(),
   };
 }

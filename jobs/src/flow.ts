@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { V1CertificateSigningRequest, V1Secret } from '@kubernetes/client-node';
 import { verifyCsrForApproval, type ExpectedCsr } from './approval.ts';
-import { buildCsr, chainVerifies, inspectCertificate, type CertificateFacts, type KeyPair } from './certificate.ts';
+import { buildCsr, chainVerifies, inspectCertificate, loadCsrTooling, type CertificateFacts, type KeyPair } from './certificate.ts';
 import type { Config } from './config.ts';
 import { buildCsrObject, csrUsages, leftoverCsrs, outcomeOf, secretLabel, withApproval } from './csr.ts';
 import { ExitCode, IssuerError } from './errors.ts';
@@ -53,7 +53,7 @@ export async function ensure(run: Run, key: Promise<KeyPair>): Promise<void> {
       certificate = { files: decision.source, facts: decision.facts, renewAfter: decision.renewAfter };
       namespaces = decision.namespaces;
     } else {
-      issued ??= await issue(run, await key);
+      issued ??= await issue(run, key);
       certificate = issued.certificate;
     }
     if ((await store(run, certificate, namespaces, stored)) === 'written') {
@@ -83,14 +83,15 @@ async function readSecrets(run: Run): Promise<Map<string, V1Secret | undefined>>
 }
 
 /** Key, CSR, verified approval, the signer's certificate, checked against our key and request. */
-async function issue(run: Run, key: KeyPair): Promise<{ csrName: string; certificate: Certificate }> {
+async function issue(run: Run, keyGeneration: Promise<KeyPair>): Promise<{ csrName: string; certificate: Certificate }> {
   const { config, kube, log } = run;
-  const username = await kube.whoAmI();
+  // The lookup and the CSR library's start-up run while the key is still being generated.
+  const [username, key] = await Promise.all([kube.whoAmI(), keyGeneration, loadCsrTooling()]);
   const csrName = `${config.secretName}-${randomBytes(4).toString('hex')}`;
   const request = buildCsrObject({
     name: csrName,
     secretName: config.secretName,
-    requestPem: buildCsr({ commonName: config.commonName, organization: config.organization }, key),
+    requestPem: await buildCsr({ commonName: config.commonName, organization: config.organization }, key),
     signerName: config.signerName,
     expirationSeconds: config.expirationSeconds,
   });
@@ -130,7 +131,7 @@ async function verifyAndApprove(run: Run, expected: ExpectedCsr, name: string): 
   for (let attempt = 1; attempt <= maxRounds; attempt++) {
     const csr = await run.kube.readCsr(name);
     if (csr === undefined) throw new IssuerError(ExitCode.internal, `CSR ${name} disappeared before approval`);
-    const violations = verifyCsrForApproval(csr, expected);
+    const violations = await verifyCsrForApproval(csr, expected);
     if (violations.length > 0) {
       throw new IssuerError(ExitCode.refusedToApprove, `refusing to approve CSR ${name}: ${violations.join('; ')}`);
     }

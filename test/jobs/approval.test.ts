@@ -17,11 +17,11 @@ const expected: ExpectedCsr = {
 };
 
 /** The CSR as the API returns it: our object plus uid and the requester the API recorded. */
-function storedCsr(subject = { commonName: 'reader', organization: undefined as string | undefined }, signingKey = key): V1CertificateSigningRequest {
+async function storedCsr(subject = { commonName: 'reader', organization: undefined as string | undefined }, signingKey = key): Promise<V1CertificateSigningRequest> {
   const csr = buildCsrObject({
     name: 'assets-tls-0a1b2c3d',
     secretName: 'assets-tls',
-    requestPem: buildCsr(subject, signingKey),
+    requestPem: await buildCsr(subject, signingKey),
     signerName: 'kubernetes.io/kube-apiserver-client',
     expirationSeconds: 3600,
   });
@@ -29,40 +29,45 @@ function storedCsr(subject = { commonName: 'reader', organization: undefined as 
 }
 
 describe('verifyCsrForApproval', () => {
-  test('GIVEN exactly the CSR we created WHEN verified THEN there is nothing against approving it', () => {
-    expect(verifyCsrForApproval(storedCsr(), expected)).toEqual([]);
+  let base: V1CertificateSigningRequest;
+  beforeAll(async () => {
+    base = await storedCsr();
   });
 
-  test('GIVEN the allowed organization WHEN verified THEN it passes', () => {
-    const csr = storedCsr({ commonName: 'reader', organization: 'readers' });
-    expect(verifyCsrForApproval(csr, { ...expected, organization: 'readers' })).toEqual([]);
+  test('GIVEN exactly the CSR we created WHEN verified THEN there is nothing against approving it', async () => {
+    expect(await verifyCsrForApproval(base, expected)).toEqual([]);
   });
 
-  const base = storedCsr();
-  test.each<[string, V1CertificateSigningRequest, ExpectedCsr, RegExp]>([
-    ['another CN', storedCsr({ commonName: 'admin', organization: undefined }), expected, /CN is \[admin\], want exactly "reader"/],
-    ['an organization when none is allowed', storedCsr({ commonName: 'reader', organization: 'system:masters' }), expected, /O is \[system:masters\], want \[\]/],
-    ['another organization than the allowed one', storedCsr({ commonName: 'reader', organization: 'admins' }), { ...expected, organization: 'readers' }, /O is \[admins\], want \[readers\]/],
-    ['an extra usage', { ...base, spec: { ...base.spec, usages: [...csrUsages, 'server auth'] } }, expected, /usages are/],
-    ['a missing usage', { ...base, spec: { ...base.spec, usages: ['client auth'] } }, expected, /usages are \[client auth\]/],
-    ['another requester', { ...base, spec: { ...base.spec, username: 'system:serviceaccount:default:intruder' } }, expected, /requested by "system:serviceaccount:default:intruder"/],
-    ['another uid (a CSR recreated under our name)', { ...base, metadata: { ...base.metadata, uid: 'uid-2' } }, expected, /uid is "uid-2", not uid-1/],
-    ['another signer', { ...base, spec: { ...base.spec, signerName: 'kubernetes.io/kubelet-serving' } }, expected, /signerName is "kubernetes.io\/kubelet-serving"/],
-    ['a key other than ours', storedCsr(undefined, rsaKey()), expected, /public key other than the one this run generated/],
-    ['a request that is not a CSR', { ...base, spec: { ...base.spec, request: Buffer.from('junk').toString('base64') } }, expected, /not a parseable RSA PKCS#10 request/],
-  ])('GIVEN %s WHEN verified THEN approval is refused with a reason', (_case, csr, want, reason) => {
-    const violations = verifyCsrForApproval(csr, want);
+  test('GIVEN the allowed organization WHEN verified THEN it passes', async () => {
+    const csr = await storedCsr({ commonName: 'reader', organization: 'readers' });
+    expect(await verifyCsrForApproval(csr, { ...expected, organization: 'readers' })).toEqual([]);
+  });
+
+  // Each case derives its CSR from `base` when it runs, after beforeAll has built it.
+  test.each<[string, () => Promise<V1CertificateSigningRequest> | V1CertificateSigningRequest, ExpectedCsr, RegExp]>([
+    ['another CN', () => storedCsr({ commonName: 'admin', organization: undefined }), expected, /CN is \[admin\], want exactly "reader"/],
+    ['an organization when none is allowed', () => storedCsr({ commonName: 'reader', organization: 'system:masters' }), expected, /O is \[system:masters\], want \[\]/],
+    ['another organization than the allowed one', () => storedCsr({ commonName: 'reader', organization: 'admins' }), { ...expected, organization: 'readers' }, /O is \[admins\], want \[readers\]/],
+    ['an extra usage', () => ({ ...base, spec: { ...base.spec, usages: [...csrUsages, 'server auth'] } }), expected, /usages are/],
+    ['a missing usage', () => ({ ...base, spec: { ...base.spec, usages: ['client auth'] } }), expected, /usages are \[client auth\]/],
+    ['another requester', () => ({ ...base, spec: { ...base.spec, username: 'system:serviceaccount:default:intruder' } }), expected, /requested by "system:serviceaccount:default:intruder"/],
+    ['another uid (a CSR recreated under our name)', () => ({ ...base, metadata: { ...base.metadata, uid: 'uid-2' } }), expected, /uid is "uid-2", not uid-1/],
+    ['another signer', () => ({ ...base, spec: { ...base.spec, signerName: 'kubernetes.io/kubelet-serving' } }), expected, /signerName is "kubernetes.io\/kubelet-serving"/],
+    ['a key other than ours', () => storedCsr(undefined, rsaKey()), expected, /public key other than the one this run generated/],
+    ['a request that is not a CSR', () => ({ ...base, spec: { ...base.spec, request: Buffer.from('junk').toString('base64') } }), expected, /not a parseable RSA PKCS#10 request/],
+  ])('GIVEN %s WHEN verified THEN approval is refused with a reason', async (_case, makeCsr, want, reason) => {
+    const violations = await verifyCsrForApproval(await makeCsr(), want);
     expect(violations).toHaveLength(1);
     expect(violations[0]).toMatch(reason);
   });
 
-  test('GIVEN a request whose subject was altered after signing WHEN verified THEN its broken signature is refused', () => {
+  test('GIVEN a request whose subject was altered after signing WHEN verified THEN its broken signature is refused', async () => {
     const pem = Buffer.from(base.spec.request, 'base64').toString('utf8');
     const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s/g, ''), 'base64');
     const at = der.indexOf('reader');
     der.write('readex', at);
     const tampered = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE REQUEST-----\n`;
     const csr = { ...base, spec: { ...base.spec, request: Buffer.from(tampered).toString('base64') } };
-    expect(verifyCsrForApproval(csr, { ...expected, commonName: 'readex' })).toEqual(['the request signature does not verify']);
+    expect(await verifyCsrForApproval(csr, { ...expected, commonName: 'readex' })).toEqual(['the request signature does not verify']);
   });
 });
