@@ -11,8 +11,12 @@ import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from 
 const ISSUER_COMMAND = ['/nodejs/bin/node', '/app/cert-issuer.mjs'];
 const CA_MOUNT_DIR = '/etc/cert-issuer/ca';
 
-/** Exit codes after which a retry cannot help: bad config (2) and a CSR refused as unverified (7). */
-const FINAL_EXIT_CODES = [2, 7];
+/**
+ * Exit codes after which a retry cannot help: bad config (2), a CSR Denied by an approver or
+ * Failed by the signer (4: a retry's new CSR meets the same decision), and a CSR refused as
+ * unverified (7).
+ */
+const FINAL_EXIT_CODES = [2, 4, 7];
 
 export interface CertIssuerProps {
   /** Namespace the ServiceAccount and the Job run in. */

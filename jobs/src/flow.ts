@@ -131,6 +131,9 @@ async function verifyAndApprove(run: Run, expected: ExpectedCsr, name: string): 
   for (let attempt = 1; attempt <= maxRounds; attempt++) {
     const csr = await run.kube.readCsr(name);
     if (csr === undefined) throw new IssuerError(ExitCode.internal, `CSR ${name} disappeared before approval`);
+    // A third party (a policy controller, an admin) may deny it first; that ends the run.
+    const outcome = outcomeOf(csr);
+    if (outcome.state === 'denied' || outcome.state === 'failed') throw csrEnded(name, outcome);
     const violations = await verifyCsrForApproval(csr, expected);
     if (violations.length > 0) {
       throw new IssuerError(ExitCode.refusedToApprove, `refusing to approve CSR ${name}: ${violations.join('; ')}`);
@@ -179,7 +182,7 @@ function waitForCertificate(run: Run, name: string, resourceVersion: string): Pr
         log.info('wait', 'signer issued the certificate', { csr: name });
         finish(outcome.certificatePem);
       } else if (outcome.state !== 'pending') {
-        finish(new IssuerError(ExitCode.csrDenied, `CSR ${name} ${outcome.state}: ${outcome.reason}`));
+        finish(csrEnded(name, outcome));
       }
     };
     let drops = 0;
@@ -214,6 +217,11 @@ function waitForCertificate(run: Run, name: string, resourceVersion: string): Pr
     log.info('wait', 'waiting for the signer', { csr: name, timeoutSeconds: config.timeoutSeconds });
     follow(resourceVersion).catch(finish);
   });
+}
+
+/** A Denied (by an approver) or Failed (by the signer) condition: nothing more will come of this CSR. */
+function csrEnded(name: string, outcome: { state: 'denied' | 'failed'; reason: string }): IssuerError {
+  return new IssuerError(ExitCode.csrDenied, `CSR ${name} ${outcome.state}: ${outcome.reason}`);
 }
 
 /** The signer may shorten the lifetime or sign something unexpected; trust only what we check. */

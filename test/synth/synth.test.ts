@@ -175,7 +175,7 @@ describe('GIVEN the dev cluster', () => {
     expect(job.spec.template.spec.automountServiceAccountToken).toBe(true);
     expect(job.spec).not.toHaveProperty('ttlSecondsAfterFinished');
     expect(job.spec.podFailurePolicy.rules).toEqual([
-      { action: 'FailJob', onExitCodes: { containerName: 'cert-issuer', operator: 'In', values: [2, 7] } },
+      { action: 'FailJob', onExitCodes: { containerName: 'cert-issuer', operator: 'In', values: [2, 4, 7] } },
     ]);
   });
 });
