@@ -45,6 +45,7 @@ const imagePath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 const maxLifetimeMs = 90 * 60_000; // a crashed jest run must not leave the agent running forever
 const pollMs = 300;
 const leaseRenewMs = 10_000;
+const statusRetryMs = 60_000;
 
 const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -213,7 +214,11 @@ async function runContainer(pod: any, container: any): Promise<void> {
     running.delete(uid);
     const exitCode = code ?? 128 + (signal === 'SIGKILL' ? 9 : 15);
     log(`${namespace}/${name}: exited with ${exitCode}`);
-    setTerminated(pod, container, exitCode, startedAt).catch((e: Error) => log(`${namespace}/${name}: status: ${e.message}`));
+    // Like a kubelet, keep reporting through an apiserver outage (a test restarts it): a lost
+    // final status would leave the Job waiting for a pod that is long gone.
+    retryFor(statusRetryMs, () => setTerminated(pod, container, exitCode, startedAt)).catch((e: Error) =>
+      log(`${namespace}/${name}: status: ${e.message}`),
+    );
   });
   await setRunning(pod, container, startedAt);
 }
@@ -223,8 +228,8 @@ async function materialiseVolumes(pod: any, container: any, podDir: string): Pro
   const pairs: string[][] = [];
   for (const mount of container.volumeMounts ?? []) {
     const target = String(mount.mountPath).replace(/^\/var\/run\//, '/run/');
-    // container.sh gives each container a fresh /run; mounts elsewhere would touch the host's tree.
-    if (!target.startsWith('/run/') || mount.subPath) throw new Error(`cannot mount ${mount.mountPath}: the simulated runtime mounts whole volumes under /run only`);
+    // container.sh keeps the host's tree untouched: a fresh /run, overlays elsewhere.
+    if (!/^\/[^/]+\/./.test(target) || mount.subPath) throw new Error(`cannot mount ${mount.mountPath}: the simulated runtime mounts whole volumes below a top-level folder, without subPath`);
     const volume = pod.spec.volumes.find((v: any) => v.name === mount.name);
     const dir = join(podDir, 'volumes', volume.name);
     mkdirSync(dir, { recursive: true, mode: 0o755 });
@@ -398,6 +403,19 @@ process.on('SIGTERM', () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Calls fn until it succeeds, every second, for at most `ms`; rethrows the last error. */
+async function retryFor(ms: number, fn: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() + 1_000 > deadline) throw err;
+      await sleep(1_000);
+    }
+  }
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
