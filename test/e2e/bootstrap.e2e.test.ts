@@ -7,48 +7,26 @@
 // dist/dev, the second waits for the Job, the rest use the Secret it wrote. 1 to 9 are the checks
 // issue 4 lists; 10 proves the manual flow that issue 6 compares the Job with.
 import { X509Certificate, createHash } from 'node:crypto';
-import { createServer } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assets, node, readState } from './harness/env.ts';
-import { Kube } from './harness/kube.ts';
+import { assets, node } from './harness/env.ts';
 import { chartName, chartVersion } from './harness/helm-repos.ts';
-import { issue } from './harness/pki.ts';
 import { execFileP, waitFor } from './harness/proc.ts';
+import { installWebhook } from './harness/webhook.ts';
 import {
-  auditEventsSince, clientCert, condition, deleteJob, jobPods, loadDist, mtlsGet, repoRoot, run, tail, waitForJobEnd,
+  auditEventsSince, clientCert, condition, deleteJob, e2eContext, jobDiagnostics as diagnostics, jobEnd, jobPods, kubectlRef, mtlsGet, repoRoot, run,
 } from './harness/testkit.ts';
 
-const state = readState();
-const dist = loadDist('dev');
-const admin = Kube.fromKubeconfig(state.kubeconfigs.admin);
-const kubeEnv = { ...process.env, KUBECONFIG: state.kubeconfigs.admin };
-const kubectl = (...args: string[]) => run(state.kubectl, args, { env: kubeEnv });
-const issuerNs = dist.job.metadata.namespace as string;
+const { state, dist, admin, kubeEnv, kubectl, issuerNs, secretPath } = e2eContext();
 const jobName = dist.job.metadata.name as string;
 const clientAuthEku = '1.3.6.1.5.5.7.3.2';
 
-const secretPath = (ns: string, name = dist.secretName) => `/api/v1/namespaces/${ns}/secrets/${name}`;
 const readerSecret = () => admin.get(secretPath(issuerNs));
 const repoName = (repo: any) => (repo.spec.url as string).split('/').pop()!;
 
-/** The Job's pod, its container log and state, for failure messages. */
-async function jobDiagnostics(): Promise<string> {
-  const pods = await jobPods(admin, issuerNs, jobName);
-  return pods
-    .map((p) => {
-      const log = join(state.containerLogDir, `${issuerNs}_${p.metadata.name}_${p.spec.containers[0].name}.log`);
-      return `pod ${p.metadata.name} ${p.status.phase} ${JSON.stringify(p.status.containerStatuses?.[0]?.state)}\n${tail(log)}`;
-    })
-    .join('\n');
-}
-
-function runJobToEnd(): Promise<any> {
-  return waitForJobEnd(admin, issuerNs, jobName).catch(async (err: Error) => {
-    throw new Error(`${err.message}\n${await jobDiagnostics()}\nnode agent:\n${tail(join(state.stateDir, 'logs/node-agent.log'))}`);
-  });
-}
+const jobDiagnostics = () => diagnostics(admin, state, issuerNs, jobName);
+const runJobToEnd = () => jobEnd(admin, state, issuerNs, jobName);
 
 afterAll(() => admin.close());
 
@@ -60,8 +38,7 @@ test('1. kubectl apply --server-side of dist/dev is accepted in full', async () 
   expect(applied).toHaveLength(dist.objects.length);
   // Each synthesized object exists on the server as its file declares it.
   for (const { obj } of dist.objects) {
-    const got = await kubectl('get', obj.kind.toLowerCase() + (obj.apiVersion.includes('/') ? `.${obj.apiVersion.split('/')[0]}` : ''),
-      obj.metadata.name, ...(obj.metadata.namespace ? ['-n', obj.metadata.namespace] : []), '-o', 'jsonpath={.metadata.uid}');
+    const got = await kubectl('get', ...kubectlRef(obj), '-o', 'jsonpath={.metadata.uid}');
     expect({ object: `${obj.kind}/${obj.metadata.name}`, code: got.code, stderr: got.stderr }).toEqual({
       object: `${obj.kind}/${obj.metadata.name}`, code: 0, stderr: '',
     });
@@ -316,49 +293,20 @@ test('9. a CSR whose subject differs from the expected one is refused by the iss
   // A man in the middle: a mutating admission webhook swaps the issuer's CSR for one with another
   // subject after the issuer submitted it. The issuer must check the CSR as stored before it
   // approves, see the mismatch, refuse (exit 7), and podFailurePolicy fails the Job at once.
-  const dir = mkdtempSync(join(tmpdir(), 'fab-e2e-webhook-'));
-  const serving = await issue(dir, { cert: state.caCert, key: state.caKey }, 'webhook', '/CN=fab-e2e-webhook', 'serverAuth', ['IP:127.0.0.1']);
+  const dir = mkdtempSync(join(tmpdir(), 'fab-e2e-forged-'));
   await execFileP('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'forged.key'), '-subj', '/CN=fab-e2e-forged-identity', '-out', join(dir, 'forged.csr')]);
   const forgedRequest = readFileSync(join(dir, 'forged.csr')).toString('base64');
-  const forged: string[] = [];
-  const server = createServer({ cert: readFileSync(serving.cert), key: readFileSync(serving.key) }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const review = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      forged.push(review.request.object.metadata.name ?? review.request.object.metadata.generateName);
-      const patch = [{ op: 'replace', path: '/spec/request', value: forgedRequest }];
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({
-        apiVersion: 'admission.k8s.io/v1',
-        kind: 'AdmissionReview',
-        response: { uid: review.request.uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') },
-      }));
-    });
+  rmSync(dir, { recursive: true });
+  const forger = await installWebhook(admin, state, {
+    name: 'fab-e2e-csr-forger',
+    kind: 'Mutating',
+    rule: { apiGroups: ['certificates.k8s.io'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['certificatesigningrequests'] },
+    // Only the issuer's CSRs (contract label), so nothing else in the plane is touched.
+    labels: { 'flux-assets-bootstrap.io/secret': dist.secretName },
+    answer: () => ({ allowed: true, patch: [{ op: 'replace', path: '/spec/request', value: forgedRequest }] }),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  const webhookPath = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations';
+  const forged = () => forger.requests.map((r) => r.object.metadata.name as string);
   try {
-    await admin.call('POST', webhookPath, {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'MutatingWebhookConfiguration',
-      metadata: { name: 'fab-e2e-csr-forger' },
-      webhooks: [{
-        name: 'csr-forger.fab-e2e.test',
-        clientConfig: { url: `https://127.0.0.1:${port}/forge`, caBundle: readFileSync(state.caCert).toString('base64') },
-        rules: [{ apiGroups: ['certificates.k8s.io'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['certificatesigningrequests'] }],
-        // Only the issuer's CSRs (contract label), so nothing else in the plane is touched.
-        objectSelector: { matchLabels: { 'flux-assets-bootstrap.io/secret': dist.secretName } },
-        admissionReviewVersions: ['v1'],
-        sideEffects: 'None',
-        failurePolicy: 'Fail',
-        timeoutSeconds: 5,
-      }],
-    });
-    // The webhook is called only once the apiserver's informer has the configuration.
-    await new Promise((r) => setTimeout(r, 2_000));
-
     // With no valid copy anywhere the issuer must issue anew (one valid copy would just be copied).
     for (const ns of dist.namespaces) await admin.call('DELETE', secretPath(ns));
     const auditFrom = statSync(state.auditLog).size;
@@ -366,24 +314,21 @@ test('9. a CSR whose subject differs from the expected one is refused by the iss
     expect((await kubectl('apply', '--server-side', '--field-manager=flux-assets-bootstrap-e2e', '-f', dist.jobFile)).code).toBe(0);
     const job = await runJobToEnd();
 
-    expect(forged.length).toBeGreaterThan(0); // the forgery did happen
+    expect(forged().length).toBeGreaterThan(0); // the forgery did happen
     expect(condition(job, 'Failed')).toMatchObject({ status: 'True', reason: 'PodFailurePolicy' }); // no retries
     const [pod] = await jobPods(admin, issuerNs, jobName);
     expect(pod.status.containerStatuses[0].state.terminated.exitCode).toBe(7);
     // Not approved: no approval request from the issuer, and no forged CSR carries Approved.
     const events = auditEventsSince(state.auditLog, auditFrom).filter((e) => e.user.username === dist.issuer);
     expect(events.filter((e) => e.objectRef?.subresource === 'approval').map((e) => e.requestURI)).toEqual([]);
-    const csrs = (await admin.get('/apis/certificates.k8s.io/v1/certificatesigningrequests')).items.filter((c: any) => forged.includes(c.metadata.name));
+    const csrs = (await admin.get('/apis/certificates.k8s.io/v1/certificatesigningrequests')).items.filter((c: any) => forged().includes(c.metadata.name));
     for (const csr of csrs) expect(condition(csr, 'Approved')).toBeUndefined();
     expect(await admin.find(secretPath(issuerNs))).toBeUndefined();
   } finally {
-    await admin.raw('DELETE', `${webhookPath}/fab-e2e-csr-forger`);
-    await new Promise((r) => server.close(r));
-    rmSync(dir, { recursive: true });
+    await forger.remove();
   }
 
   // Leave the bootstrap healthy again: with the man in the middle gone, a re-run issues.
-  await new Promise((r) => setTimeout(r, 2_000));
   await deleteJob(admin, issuerNs, jobName);
   expect((await kubectl('apply', '--server-side', '--field-manager=flux-assets-bootstrap-e2e', '-f', dist.jobFile)).code).toBe(0);
   expect(condition(await runJobToEnd(), 'Complete')?.status).toBe('True');

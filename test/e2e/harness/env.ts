@@ -48,8 +48,8 @@ export interface PlaneState {
   containerLogDir: string;
   sourceControllerStorage: string;
   /** PIDs in start order, with the process start time, so that a later cleanup never signals a
-   *  reused PID; teardown stops them in reverse. */
-  pids: { name: string; pid: number; startTime: string }[];
+   *  reused PID; teardown stops them in reverse. Command and args let a test restart one. */
+  pids: { name: string; pid: number; startTime: string; command: string; args: string[] }[];
   startedAt: string;
   bringUpMs?: Record<string, number>;
 }

@@ -41,7 +41,7 @@ async function freePort(): Promise<number> {
 
 /** Status code of a GET, or undefined while nothing answers. TLS is not verified: loopback
  *  health endpoints of components that serve self-signed certificates. */
-function probe(url: string): Promise<number | undefined> {
+export function probe(url: string): Promise<number | undefined> {
   const request = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
     const req = request(url, { rejectUnauthorized: false, timeout: 2_000 }, (res) => {
@@ -86,7 +86,7 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
   for (const d of [logs, pki, state.containerLogDir, state.sourceControllerStorage]) mkdirSync(d, { recursive: true });
   const start = (name: string, command: string, args: string[], env?: NodeJS.ProcessEnv) => {
     const p = startProcess(name, command, args, { log: join(logs, `${name}.log`), ...(env && { env }) });
-    state.pids.push({ name, pid: p.pid, startTime: startTime(p.pid) });
+    state.pids.push({ name, pid: p.pid, startTime: startTime(p.pid), command, args });
     writeState(statePath, state);
     return p;
   };

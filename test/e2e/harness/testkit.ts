@@ -2,20 +2,21 @@
 // runners, bounded waits on API objects, and the client certificate as files and TLS options.
 import { execFile } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
-import type { Kube } from './kube.ts';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { type PlaneState, readState } from './env.ts';
+import { Kube } from './kube.ts';
 import { waitFor } from './proc.ts';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** dist/dev as applied: every object, plus the facts the tests check against. */
-export function loadDist(cluster = 'dev') {
-  const dir = join(repoRoot, 'dist', cluster);
+/** dist/<cluster> as applied: every object, plus the facts the tests check against. */
+export function loadDist(cluster = 'dev', distRoot = join(repoRoot, 'dist')) {
+  const dir = join(distRoot, cluster);
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
   const objects = files.flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => ({ file: join(dir, f), obj: d.toJS() })));
   const byKind = (kind: string) => objects.filter((o) => o.obj.kind === kind);
@@ -36,6 +37,70 @@ export function loadDist(cluster = 'dev') {
   };
 }
 
+export type Dist = ReturnType<typeof loadDist>;
+
+/** What every e2e file works with: the running plane, dist/dev, an admin client and kubectl as admin. */
+export function e2eContext() {
+  const state = readState();
+  const dist = loadDist('dev');
+  const kubeEnv = { ...process.env, KUBECONFIG: state.kubeconfigs.admin };
+  return {
+    state,
+    dist,
+    admin: Kube.fromKubeconfig(state.kubeconfigs.admin),
+    kubeEnv,
+    kubectl: (...args: string[]) => run(state.kubectl, args, { env: kubeEnv }),
+    issuerNs: dist.job.metadata.namespace as string,
+    secretPath: (ns: string, name = dist.secretName) => `/api/v1/namespaces/${ns}/secrets/${name}`,
+  };
+}
+
+/**
+ * What a user's next commit would synthesize: clusters/dev.yaml with `edit` applied to it (and
+ * `files` written beside it, e.g. a CA bundle), synthesized by the real CLI into a temporary dist/.
+ */
+export async function synthVariant(edit: (config: any) => void, files: Record<string, string | Buffer> = {}): Promise<Dist & { remove(): void }> {
+  const root = mkdtempSync(join(tmpdir(), 'fab-e2e-synth-'));
+  const clusters = join(root, 'clusters');
+  mkdirSync(clusters);
+  const config = parse(readFileSync(join(repoRoot, 'clusters/dev.yaml'), 'utf8'));
+  edit(config);
+  writeFileSync(join(clusters, 'dev.yaml'), stringify(config));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(clusters, name), content);
+  const res = await run(process.execPath, [join(repoRoot, 'src/cli.mjs'), '--clusters', clusters, '--out', join(root, 'dist')]);
+  if (res.code !== 0) throw new Error(`synth of the variant failed: ${res.stderr}`);
+  return { ...loadDist('dev', join(root, 'dist')), remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** kubectl's arguments that name one object: `kind.group name [-n namespace]`. */
+export function kubectlRef(obj: any): string[] {
+  const group = obj.apiVersion.includes('/') ? `.${obj.apiVersion.split('/')[0]}` : '';
+  return [obj.kind.toLowerCase() + group, obj.metadata.name, ...(obj.metadata.namespace ? ['-n', obj.metadata.namespace] : [])];
+}
+
+/** An object's identity in an inventory, as kustomize-controller records it. */
+const inventoryId = (o: any) => `${o.apiVersion.split('/').length > 1 ? o.apiVersion.split('/')[0] : ''}_${o.kind}_${o.metadata.namespace ?? ''}_${o.metadata.name}`;
+
+/**
+ * Applies a synthesized folder the way Flux's kustomize-controller does (fluxcd/pkg/ssa): a
+ * server-side apply under its field manager that takes over conflicting fields (ForceOwnership),
+ * without recreating objects on immutable-field errors (the Kustomization's default force: false),
+ * then a prune of whatever the previous revision had and this one has not, with background
+ * propagation. Returns kubectl's result and what was pruned.
+ */
+export async function fluxApply(kubectl: (...args: string[]) => Promise<RunResult>, next: Dist, previous?: Dist): Promise<RunResult & { pruned: string[] }> {
+  const res = await kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=kustomize-controller', '-k', next.dir);
+  const pruned: string[] = [];
+  if (res.code !== 0 || !previous) return { ...res, pruned };
+  const keep = new Set(next.objects.map((o) => inventoryId(o.obj)));
+  for (const { obj } of previous.objects.filter((o) => !keep.has(inventoryId(o.obj)))) {
+    const del = await kubectl('delete', ...kubectlRef(obj), '--cascade=background', '--wait=false');
+    if (del.code !== 0) throw new Error(`prune of ${obj.kind}/${obj.metadata.name} failed: ${del.stderr}`);
+    pruned.push(`${obj.kind}/${obj.metadata.name}`);
+  }
+  return { ...res, pruned };
+}
+
 export interface RunResult {
   code: number;
   stdout: string;
@@ -43,12 +108,13 @@ export interface RunResult {
 }
 
 /** Runs a command to completion (bounded by timeoutMs); never throws for a non-zero exit. */
-export function run(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(command, args, { env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+    const child = execFile(command, args, { env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
+    child.stdin?.end(opts.input ?? '');
   });
 }
 
@@ -68,6 +134,28 @@ export function waitForJobEnd(kube: Kube, namespace: string, name: string, timeo
   );
 }
 
+/** The Job's pods, each with its state and container log, and the node agent's log: for failure messages. */
+export async function jobDiagnostics(kube: Kube, state: PlaneState, namespace: string, jobName: string): Promise<string> {
+  const pods = await jobPods(kube, namespace, jobName);
+  const described = pods.map((p) => {
+    const log = containerLog(state, p);
+    return `pod ${p.metadata.name} ${p.status.phase} ${JSON.stringify(p.status.containerStatuses?.[0]?.state)}\n${tail(log)}`;
+  });
+  return [...described, `node agent:\n${tail(join(state.stateDir, 'logs/node-agent.log'))}`].join('\n');
+}
+
+/** Where the simulated kubelet writes a pod's container output (what `kubectl logs` would show). */
+export function containerLog(state: PlaneState, pod: any): string {
+  return join(state.containerLogDir, `${pod.metadata.namespace}_${pod.metadata.name}_${pod.spec.containers[0].name}.log`);
+}
+
+/** waitForJobEnd, with the Job's diagnostics in the error when it does not end in time. */
+export function jobEnd(kube: Kube, state: PlaneState, namespace: string, name: string, timeoutMs?: number): Promise<any> {
+  return waitForJobEnd(kube, namespace, name, timeoutMs).catch(async (err: Error) => {
+    throw new Error(`${err.message}\n${await jobDiagnostics(kube, state, namespace, name)}`);
+  });
+}
+
 export async function jobPods(kube: Kube, namespace: string, jobName: string): Promise<any[]> {
   const list = await kube.get(`/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(`batch.kubernetes.io/job-name=${jobName}`)}`);
   return list.items;
@@ -85,6 +173,12 @@ export async function deleteJob(kube: Kube, namespace: string, name: string): Pr
   );
 }
 
+/** The TLS Secret's files, as TLS options for a client. */
+export function tlsOf(secret: any): { cert: Buffer; key: Buffer; ca: Buffer } {
+  const data = (k: string) => Buffer.from(secret.data[k], 'base64');
+  return { cert: data('tls.crt'), key: data('tls.key'), ca: data('ca.crt') };
+}
+
 /** The TLS Secret's client certificate, parsed, and written to 0600 files for curl and helm. */
 export function clientCert(secret: any) {
   const data = (k: string) => Buffer.from(secret.data[k], 'base64');
@@ -98,7 +192,7 @@ export function clientCert(secret: any) {
     files,
     x509: new X509Certificate(data('tls.crt')),
     key: createPrivateKey(data('tls.key')),
-    tls: { cert: data('tls.crt'), key: data('tls.key'), ca: data('ca.crt') },
+    tls: tlsOf(secret),
   };
 }
 
