@@ -8,6 +8,7 @@ export default {
   },
   roots: ['<rootDir>/test/e2e'],
   testMatch: ['**/*.e2e.test.ts'],
+  testSequencer: '<rootDir>/test/e2e/sequencer.cjs',
   globalSetup: '<rootDir>/test/e2e/global-setup.ts',
   globalTeardown: '<rootDir>/test/e2e/global-teardown.ts',
   testTimeout: 300_000,
