@@ -170,7 +170,8 @@ function waitForCertificate(run: Run, name: string, resourceVersion: string): Pr
         finish(
           new IssuerError(
             ExitCode.signerTimeout,
-            `signer did not sign within ${config.timeoutSeconds}s: is kube-controller-manager running with --cluster-signing-cert-file?`,
+            `signer did not sign within ${config.timeoutSeconds}s: is kube-controller-manager running with --cluster-signing-cert-file?` +
+              (drops > 0 ? ` (the watch on the CSR ended ${drops} times, last: ${lastDrop})` : ''),
           ),
         ),
       Math.max(0, run.deadline - Date.now()),
@@ -186,6 +187,7 @@ function waitForCertificate(run: Run, name: string, resourceVersion: string): Pr
       }
     };
     let drops = 0;
+    let lastDrop = '';
     const follow = async (from: string) => {
       watch = await kube.watchCsr(
         name,
@@ -201,22 +203,33 @@ function waitForCertificate(run: Run, name: string, resourceVersion: string): Pr
       );
       if (settled) watch.abort();
     };
-    const resume = async (error: unknown) => {
-      const status = (error as { code?: unknown } | null)?.code;
-      if (status === 401 || status === 403) {
-        return finish(new IssuerError(ExitCode.permissionDenied, `permission denied: watch csr ${name}: HTTP ${status}`));
-      }
+    const resume = async (error: unknown): Promise<void> => {
       drops++;
-      log.info('wait', 'watch ended; listing again', { csr: name, reason: error ? describe(error) : 'closed by server' });
+      lastDrop = error ? describe(error) : 'closed by server';
+      log.info('wait', 'watch ended; listing again', { csr: name, reason: lastDrop });
       await new Promise((r) => setTimeout(r, backoffMs(drops, Math.random)));
       if (settled) return;
-      const latest = await kube.readCsrForWatch(name);
-      judge(latest.csr);
-      if (!settled) await follow(latest.resourceVersion);
+      try {
+        const latest = await kube.readCsrForWatch(name);
+        judge(latest.csr);
+        if (!settled) await follow(latest.resourceVersion);
+      } catch (failure) {
+        // This run created, read and approved the CSR moments ago, so a denial now most likely
+        // comes from an API server that has just restarted and not yet loaded its RBAC: keep
+        // trying until the deadline, whose message then names the denial.
+        if (!isDenial(failure)) throw failure;
+        await resume(failure);
+      }
     };
     log.info('wait', 'waiting for the signer', { csr: name, timeoutSeconds: config.timeoutSeconds });
     follow(resourceVersion).catch(finish);
   });
+}
+
+function isDenial(error: unknown): boolean {
+  if (error instanceof IssuerError) return error.exitCode === ExitCode.permissionDenied;
+  const status = (error as { code?: unknown } | null)?.code;
+  return status === 401 || status === 403;
 }
 
 /** A Denied (by an approver) or Failed (by the signer) condition: nothing more will come of this CSR. */

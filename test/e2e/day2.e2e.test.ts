@@ -9,11 +9,11 @@ import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { clientCert as signClientCert, makeCa, rsaKey, type Ca } from '../jobs/pki.ts';
-import { restartComponent, startComponent, stopComponent } from './harness/components.ts';
+import { isRunning, restartComponent, startComponent, stopComponent } from './harness/components.ts';
 import { assets } from './harness/env.ts';
 import { sleep, waitFor } from './harness/proc.ts';
 import {
-  auditEventsSince, clientCert, condition, containerLog, deleteJob, type Dist, e2eContext, fluxApply, jobEnd, jobPods, mtlsGet, repoRoot, run,
+  auditEventsSince, clientCert, condition, containerLog, deleteJob, e2eContext, fluxApply, jobEnd, jobPods, mtlsGet, repoRoot, run,
   synthVariant, tlsOf,
 } from './harness/testkit.ts';
 import { installWebhook } from './harness/webhook.ts';
@@ -44,11 +44,11 @@ async function deleteSecrets(): Promise<void> {
 }
 
 /** Flux's re-run of a finished Job: delete it, apply its manifest again, wait for the outcome. */
-async function rerunJob(d: Dist = dist): Promise<any> {
-  const name = d.job.metadata.name as string;
+async function rerunJob(): Promise<any> {
+  const name = dist.job.metadata.name as string;
   await deleteJob(admin, issuerNs, name);
-  const apply = await kubectl('apply', '--server-side', '--field-manager=kustomize-controller', '-f', d.jobFile);
-  if (apply.code !== 0) throw new Error(`apply ${d.jobFile}: ${apply.stderr}`);
+  const apply = await kubectl('apply', '--server-side', '--field-manager=kustomize-controller', '-f', dist.jobFile);
+  if (apply.code !== 0) throw new Error(`apply ${dist.jobFile}: ${apply.stderr}`);
   return jobEnd(admin, state, issuerNs, name);
 }
 
@@ -401,7 +401,7 @@ describe('faults', () => {
       expect(logs).toContain('watch ended; listing again');
       await expectHealthySecrets();
     } finally {
-      await startComponent('kube-apiserver').catch(() => undefined); // already running: nothing to do
+      if (!isRunning('kube-apiserver')) await startComponent('kube-apiserver');
       await restartComponent('kube-controller-manager');
     }
   });

@@ -33,10 +33,16 @@ function entryOf(state: PlaneState, name: Component) {
   return entry;
 }
 
+/** Whether the process global setup (or the last restart) started for the component still runs. */
+export function isRunning(name: Component): boolean {
+  const entry = entryOf(readState(), name);
+  return startTime(entry.pid) === entry.startTime;
+}
+
 /** Stops the component: SIGKILL models a crash, SIGTERM (then SIGKILL after 10 s) a shutdown. */
 export async function stopComponent(name: Component, how: 'crash' | 'shutdown' = 'shutdown'): Promise<void> {
+  if (!isRunning(name)) return;
   const entry = entryOf(readState(), name);
-  if (startTime(entry.pid) !== entry.startTime) return; // not running
   if (how === 'crash') process.kill(entry.pid, 'SIGKILL');
   const left = await stopPids([entry.pid], how === 'crash' ? 0 : 10_000);
   if (left.length) throw new Error(`${name} (pid ${entry.pid}) did not stop`);
@@ -50,7 +56,7 @@ export async function startComponent(name: Component, override: string[] = []): 
   const statePath = process.env[stateEnvVar]!;
   const state = readState(statePath);
   const entry = entryOf(state, name);
-  if (isAlive(entry.pid) && startTime(entry.pid) === entry.startTime) throw new Error(`${name} is still running`);
+  if (isRunning(name)) throw new Error(`${name} is still running`);
   const flag = (arg: string) => arg.split('=')[0];
   // entry.args stay global setup's, so that a later start without override restores them.
   const args = [...entry.args.filter((a) => !override.some((o) => flag(o) === flag(a))), ...override];
