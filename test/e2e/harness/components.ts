@@ -50,9 +50,9 @@ export async function stopComponent(name: Component, how: 'crash' | 'shutdown' =
 
 /**
  * Starts the component again with the arguments global setup gave it, each flag in `override`
- * replacing its namesake (or added), and waits until it is ready. Returns the arguments used.
+ * replacing its namesake (or added), and waits until it is ready.
  */
-export async function startComponent(name: Component, override: string[] = []): Promise<string[]> {
+export async function startComponent(name: Component, override: string[] = []): Promise<void> {
   const statePath = process.env[stateEnvVar]!;
   const state = readState(statePath);
   const entry = entryOf(state, name);
@@ -67,7 +67,6 @@ export async function startComponent(name: Component, override: string[] = []): 
     if (!isAlive(started.pid)) throw new Error(`${name} exited at once; see ${started.log}`);
     return (await readiness[name](state, args)) ? true : undefined;
   }, { timeoutMs: 90_000, intervalMs: 500, stopOn: () => !isAlive(started.pid) });
-  return args;
 }
 
 /** Restarts the component; with `override`, under changed flags (`[]` restores the originals). */
