@@ -41,6 +41,7 @@ export async function ensure(run: Run, key: Promise<KeyPair>): Promise<void> {
   const { config, log } = run;
   const expected: Expected = { commonName: config.commonName, organization: config.organization, signerCaPem: run.signerCaPem, caCrt: run.caCrt };
   let issued: { csrName: string; certificate: Certificate } | undefined;
+  let written = false;
   for (let round = 1; round <= maxRounds; round++) {
     const stored = await readSecrets(run);
     const decision = decide(new Map([...stored].map(([ns, secret]) => [ns, filesOf(secret)])), expected, run.now());
@@ -57,7 +58,7 @@ export async function ensure(run: Run, key: Promise<KeyPair>): Promise<void> {
       certificate = issued.certificate;
     }
     if ((await store(run, certificate, namespaces, stored)) === 'written') {
-      await refreshHelmRepositories(run);
+      written = true;
       break;
     }
     if (round === maxRounds) {
@@ -65,11 +66,17 @@ export async function ensure(run: Run, key: Promise<KeyPair>): Promise<void> {
     }
     log.warn('store', 'a Secret changed since it was read; reading again', { round });
   }
-  // Only now: until the Secret holds the certificate, the CSR's status is the only copy of it.
-  if (issued) {
-    await run.kube.deleteCsr(issued.csrName);
-    log.info('cleanup', 'CSR deleted', { csr: issued.csrName });
-  }
+  // Both only now, side by side: until the Secret holds the certificate, the CSR's status is the
+  // only copy of it, and Flux would fetch with the old one.
+  await Promise.all([
+    written && refreshHelmRepositories(run),
+    issued && deleteCsr(run, issued.csrName),
+  ]);
+}
+
+async function deleteCsr(run: Run, name: string): Promise<void> {
+  await run.kube.deleteCsr(name);
+  run.log.info('cleanup', 'CSR deleted', { csr: name });
 }
 
 async function readSecrets(run: Run): Promise<Map<string, V1Secret | undefined>> {
