@@ -33,6 +33,7 @@ export async function withPlane<T>(body: (state: PlaneState) => Promise<T>): Pro
   } finally {
     const survivors = await stopAll(state);
     if (survivors.length) console.error(`bench: could not stop ${survivors.join(', ')}`);
+    else rmSync(state.stateDir, { recursive: true, force: true });
   }
 }
 
