@@ -121,7 +121,7 @@ async function issue(run: Run, keyGeneration: Promise<KeyPair>): Promise<{ csrNa
 /** Dead runs' CSRs are useless (their key is gone); removing them keeps `kubectl get csr` honest. */
 async function removeLeftovers(run: Run, username: string, current: string): Promise<void> {
   try {
-    const { items } = await run.kube.listCsrs(`${secretLabel}=${run.config.secretName}`);
+    const items = await run.kube.listCsrs(`${secretLabel}=${run.config.secretName}`);
     const names = leftoverCsrs(items, { username, current, now: run.now(), deadlineSeconds: run.config.timeoutSeconds });
     await Promise.all(names.map((name) => run.kube.deleteCsr(name)));
     if (names.length > 0) run.log.info('cleanup', 'deleted CSRs left by earlier runs', { csrs: names.join(',') });
@@ -233,10 +233,9 @@ function waitForCertificate(run: Run, name: string, resourceVersion: string): Pr
   });
 }
 
+/** Kube turns a 401/403 into this; the watch itself reports errors through its callback instead. */
 function isDenial(error: unknown): boolean {
-  if (error instanceof IssuerError) return error.exitCode === ExitCode.permissionDenied;
-  const status = (error as { code?: unknown } | null)?.code;
-  return status === 401 || status === 403;
+  return error instanceof IssuerError && error.exitCode === ExitCode.permissionDenied;
 }
 
 /** A Denied (by an approver) or Failed (by the signer) condition: nothing more will come of this CSR. */

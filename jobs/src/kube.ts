@@ -62,9 +62,9 @@ export class Kube {
     return this.call(`approve csr ${name}`, () => this.api.request<V1CertificateSigningRequest>('PUT', `${csrPath}/${encodeURIComponent(name)}/approval`, csr), [409]);
   }
 
-  async listCsrs(labelSelector: string): Promise<{ items: V1CertificateSigningRequest[]; resourceVersion: string }> {
+  async listCsrs(labelSelector: string): Promise<V1CertificateSigningRequest[]> {
     const list = await this.call('list csrs', () => this.api.request<V1CertificateSigningRequestList>('GET', `${csrPath}?${query({ labelSelector })}`));
-    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    return list.items;
   }
 
   async readCsrForWatch(name: string): Promise<{ csr: V1CertificateSigningRequest | undefined; resourceVersion: string }> {
