@@ -5,10 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { newState, stopAll, cleanUpLastRun } from '../test/e2e/harness/lifecycle.ts';
 import { startPlane } from '../test/e2e/harness/plane.ts';
 import type { PlaneState } from '../test/e2e/harness/env.ts';
+import { auditEventsSince, loadDist, writesAmong } from '../test/e2e/harness/testkit.ts';
 import { compare, type Comparison, measure, type Run } from './measure.ts';
 
 const root = process.cwd();
@@ -40,17 +40,14 @@ export async function withPlane<T>(body: (state: PlaneState) => Promise<T>): Pro
 export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: number): Promise<IssuanceResults> {
   const kubectl = (...args: string[]) =>
     execFileSync(state.kubectl, args, { encoding: 'utf8', env: { ...process.env, KUBECONFIG: state.kubeconfigs.admin }, timeout: 120_000 });
-  const dist = join(root, 'dist/dev');
-  const job = readFileSync(join(dist, readdirJob(dist)), 'utf8');
-  const container = parse(job).spec.template.spec.containers[0] as { args: string[] };
-  const arg = (name: string) => container.args.find((a) => a.startsWith(`--${name}=`))!.split('=')[1]!;
-  const secretName = arg('secret-name');
-  const namespaces = arg('namespaces').split(',');
+  const dist = loadDist('dev');
+  const args: string[] = dist.job.spec.template.spec.containers[0].args;
+  const { secretName, namespaces } = dist;
 
   // The bootstrap as Flux would apply it; the Job it contains runs once through the node agent.
   const started = Date.now();
-  kubectl('apply', '--server-side', '-k', dist);
-  kubectl('wait', '-n', 'cozy-system', `job/${parse(job).metadata.name}`, '--for=condition=Complete', '--timeout=180s');
+  kubectl('apply', '--server-side', '-k', dist.dir);
+  kubectl('wait', '-n', 'cozy-system', `job/${dist.job.metadata.name}`, '--for=condition=Complete', '--timeout=180s');
   const bringUpMs = Date.now() - started;
 
   // The Job's identity, mounted the way the kubelet mounts it, for the bundle run as a process.
@@ -61,12 +58,12 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
     writeFileSync(join(serviceAccountDir, 'namespace'), 'cozy-system');
     const issuer = () => measure({
       command: process.execPath,
-      args: [bundle, ...container.args],
+      args: [bundle, ...args],
       env: { PATH: process.env.PATH, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '7445', CERT_ISSUER_SERVICEACCOUNT_DIR: serviceAccountDir },
     });
     const manual = () => measure({
       command: join(root, 'test/manual-flow/issue-cert.sh'),
-      args: [`--secret-name=${secretName}`, `--namespaces=${namespaces.join(',')}`, `--common-name=${arg('common-name')}`],
+      args: [`--secret-name=${secretName}`, `--namespaces=${namespaces.join(',')}`, `--common-name=${dist.commonName}`],
       env: { ...process.env, KUBECTL: state.kubectl, KUBECONFIG: state.kubeconfigs.admin },
     });
     const deleteSecrets = () => {
@@ -79,27 +76,10 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
     issuer();
     const auditBefore = statSync(state.auditLog).size;
     const noop = Array.from({ length: noopRuns }, issuer);
-    const noopWrites = issuerWrites(state.auditLog, auditBefore);
+    const noopWrites = writesAmong(auditEventsSince(state.auditLog, auditBefore).filter((e) => e.user.username === dist.issuer)).length;
     return { issue, noop, noopWrites, bringUpMs };
   } finally {
     rmSync(serviceAccountDir, { recursive: true, force: true });
   }
-}
-
-/**
- * Persisting requests by the issuer's ServiceAccount in the audit log after `offset`. Reviews
- * (SelfSubjectReview and the like) are `create` calls that store nothing, so they do not count.
- */
-export function issuerWrites(auditLog: string, offset: number): number {
-  const events = readFileSync(auditLog).subarray(offset).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
-  return events.filter((event) =>
-    event.user?.username === 'system:serviceaccount:cozy-system:cert-issuer'
-    && ['create', 'update', 'patch', 'delete'].includes(event.verb)
-    && !/reviews$/.test(event.objectRef?.resource ?? '')).length;
-}
-
-function readdirJob(dist: string): string {
-  const kustomization = parse(readFileSync(join(dist, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
-  return kustomization.resources.find((file) => /-job-/.test(file))!;
 }
 

@@ -14,7 +14,7 @@ import { assets } from './harness/env.ts';
 import { sleep, waitFor } from './harness/proc.ts';
 import {
   auditEventsSince, clientCert, condition, containerLog, deleteJob, e2eContext, fluxApply, jobEnd, jobPods, mtlsGet, repoRoot, run,
-  synthVariant, tlsOf,
+  synthVariant, tlsOf, writesAmong,
 } from './harness/testkit.ts';
 import { installWebhook } from './harness/webhook.ts';
 
@@ -100,12 +100,8 @@ async function expectHealthySecrets(caCrt = planeCaPem): Promise<ReturnType<type
   return cert;
 }
 
-/** Writes to Secrets and CSRs in the audit log since `from`, as "user verb uri". */
-function writesSince(from: number): string[] {
-  return auditEventsSince(state.auditLog, from)
-    .filter((e) => !['get', 'list', 'watch'].includes(e.verb) && !(e.verb === 'create' && e.objectRef?.resource === 'selfsubjectreviews'))
-    .map((e) => `${e.user.username} ${e.verb} ${e.requestURI}`);
-}
+/** Writes in the audit log since `from` (the policy logs the issuer's and Secret/CSR writes), as "user verb uri". */
+const writesSince = (from: number) => writesAmong(auditEventsSince(state.auditLog, from));
 
 /** The issuer's CSRs (by its label). */
 async function ourCsrs(): Promise<any[]> {

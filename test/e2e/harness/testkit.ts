@@ -220,6 +220,16 @@ export function auditEventsSince(auditLog: string, from: number): any[] {
     .map((l) => JSON.parse(l));
 }
 
+/**
+ * The audit events that store something, as "user verb uri": not reads, and not a
+ * SelfSubjectReview, which is a create that stores nothing.
+ */
+export function writesAmong(events: any[]): string[] {
+  return events
+    .filter((e) => !['get', 'list', 'watch'].includes(e.verb) && !(e.verb === 'create' && e.objectRef?.resource === 'selfsubjectreviews'))
+    .map((e) => `${e.user.username} ${e.verb} ${e.requestURI}`);
+}
+
 /** The last lines of a log, for failure messages. */
 export function tail(path: string, lines = 30): string {
   try {
