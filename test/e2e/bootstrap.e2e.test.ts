@@ -15,10 +15,10 @@ import { chartName, chartVersion } from './harness/helm-repos.ts';
 import { execFileP, waitFor } from './harness/proc.ts';
 import { installWebhook } from './harness/webhook.ts';
 import {
-  auditEventsSince, clientCert, condition, deleteJob, e2eContext, jobDiagnostics as diagnostics, jobEnd, jobPods, kubectlRef, mtlsGet, repoRoot, run, writesAmong,
+  auditEventsSince, clientCert, condition, e2eContext, jobDiagnostics as diagnostics, jobEnd, jobPods, kubectlRef, mtlsGet, repoRoot, run, writesAmong,
 } from './harness/testkit.ts';
 
-const { state, dist, admin, kubeEnv, kubectl, issuerNs, secretPath } = e2eContext();
+const { state, dist, admin, kubeEnv, kubectl, issuerNs, secretPath, recreateJob } = e2eContext();
 const jobName = dist.job.metadata.name as string;
 const clientAuthEku = '1.3.6.1.5.5.7.3.2';
 
@@ -190,9 +190,7 @@ test('7. running the Job a second time is a no-op and writes nothing', async () 
   const auditFrom = statSync(state.auditLog).size;
 
   // What Flux does after ttlSecondsAfterFinished removed the Job: re-create it from the manifest.
-  await deleteJob(admin, issuerNs, jobName);
-  const apply = await kubectl('apply', '--server-side', '--field-manager=flux-assets-bootstrap-e2e', '-f', dist.jobFile);
-  expect(apply.code).toBe(0);
+  await recreateJob('flux-assets-bootstrap-e2e');
   const job = await runJobToEnd();
   if (condition(job, 'Complete')?.status !== 'True') throw new Error(`Job failed: ${JSON.stringify(job.status)}\n${await jobDiagnostics()}`);
 
@@ -303,8 +301,7 @@ test('9. a CSR whose subject differs from the expected one is refused by the iss
     // With no valid copy anywhere the issuer must issue anew (one valid copy would just be copied).
     for (const ns of dist.namespaces) await admin.call('DELETE', secretPath(ns));
     const auditFrom = statSync(state.auditLog).size;
-    await deleteJob(admin, issuerNs, jobName);
-    expect((await kubectl('apply', '--server-side', '--field-manager=flux-assets-bootstrap-e2e', '-f', dist.jobFile)).code).toBe(0);
+    await recreateJob('flux-assets-bootstrap-e2e');
     const job = await runJobToEnd();
 
     expect(forged().length).toBeGreaterThan(0); // the forgery did happen
@@ -322,8 +319,7 @@ test('9. a CSR whose subject differs from the expected one is refused by the iss
   }
 
   // Leave the bootstrap healthy again: with the man in the middle gone, a re-run issues.
-  await deleteJob(admin, issuerNs, jobName);
-  expect((await kubectl('apply', '--server-side', '--field-manager=flux-assets-bootstrap-e2e', '-f', dist.jobFile)).code).toBe(0);
+  await recreateJob('flux-assets-bootstrap-e2e');
   expect(condition(await runJobToEnd(), 'Complete')?.status).toBe('True');
   expect(await admin.find(secretPath(issuerNs))).toBeDefined();
 });

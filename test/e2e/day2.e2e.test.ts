@@ -18,7 +18,7 @@ import {
 } from './harness/testkit.ts';
 import { installWebhook } from './harness/webhook.ts';
 
-const { state, dist, admin, kubeEnv, kubectl, issuerNs, secretPath } = e2eContext();
+const { state, dist, admin, kubeEnv, kubectl, issuerNs, secretPath, recreateJob } = e2eContext();
 const csrsPath = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 const planeCaPem = readFileSync(state.caCert, 'utf8');
 const planeCa: Ca = {
@@ -45,12 +45,10 @@ async function deleteSecrets(): Promise<void> {
 
 /** Flux's re-run of a finished Job: delete it, apply its manifest again, wait for the outcome. */
 async function rerunJob(): Promise<any> {
-  const name = dist.job.metadata.name as string;
-  await deleteJob(admin, issuerNs, name);
-  const apply = await kubectl('apply', '--server-side', '--field-manager=kustomize-controller', '-f', dist.jobFile);
-  if (apply.code !== 0) throw new Error(`apply ${dist.jobFile}: ${apply.stderr}`);
-  return jobEnd(admin, state, issuerNs, name);
+  await recreateJob();
+  return jobEnd(admin, state, issuerNs, dist.job.metadata.name);
 }
+
 
 /** The one-shot Job's pods' exit codes, oldest first, and all their logs. */
 async function podOutcomes(jobName: string): Promise<{ exitCodes: number[]; logs: string }> {
@@ -381,8 +379,7 @@ describe('faults', () => {
     const name = dist.job.metadata.name as string;
     try {
       await deleteSecrets();
-      await deleteJob(admin, issuerNs, name);
-      expect((await kubectl('apply', '--server-side', '--field-manager=kustomize-controller', '-f', dist.jobFile)).code).toBe(0);
+      await recreateJob();
       await waitFor('the issuer to wait for the signer', async () => ((await waitingCsrs()).length === 1 ? true : undefined), { timeoutMs: 60_000 });
 
       await stopComponent('kube-apiserver', 'crash');

@@ -44,14 +44,23 @@ export function e2eContext() {
   const state = readState();
   const dist = loadDist('dev');
   const kubeEnv = { ...process.env, KUBECONFIG: state.kubeconfigs.admin };
+  const admin = Kube.fromKubeconfig(state.kubeconfigs.admin);
+  const kubectl = (...args: string[]) => run(state.kubectl, args, { env: kubeEnv });
+  const issuerNs = dist.job.metadata.namespace as string;
   return {
     state,
     dist,
-    admin: Kube.fromKubeconfig(state.kubeconfigs.admin),
+    admin,
     kubeEnv,
-    kubectl: (...args: string[]) => run(state.kubectl, args, { env: kubeEnv }),
-    issuerNs: dist.job.metadata.namespace as string,
+    kubectl,
+    issuerNs,
     secretPath: (ns: string, name = dist.secretName) => `/api/v1/namespaces/${ns}/secrets/${name}`,
+    /** What Flux does once a finished Job is gone: the Job (and its pods) deleted, its manifest applied again; not waited for. */
+    async recreateJob(fieldManager = 'kustomize-controller'): Promise<void> {
+      await deleteJob(admin, issuerNs, dist.job.metadata.name);
+      const apply = await kubectl('apply', '--server-side', `--field-manager=${fieldManager}`, '-f', dist.jobFile);
+      if (apply.code !== 0) throw new Error(`apply ${dist.jobFile}: ${apply.stderr}`);
+    },
   };
 }
 
