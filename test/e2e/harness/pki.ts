@@ -1,6 +1,7 @@
 // The plane's PKI, made with the openssl CLI: one cluster CA (client CA of the apiserver and the
 // kube-apiserver-client signer of kube-controller-manager), the serving certificate, client
 // certificates for the plane's own identities, and the ServiceAccount token keys.
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -23,7 +24,18 @@ export async function makeCa(dir: string): Promise<{ cert: string; key: string }
   return { cert, key };
 }
 
-/** Issues name.crt/name.key signed by the CA. Subject like "/CN=x/O=y". */
+/**
+ * A serial of its own for every certificate: 16 random bytes, positive (RFC 5280 4.1.2.2). With
+ * `-CAcreateserial`, openssl reads and rewrites one ca.srl per CA, and leaves signed in parallel
+ * fail with "Unable to load number from ca.srl".
+ */
+export function randomSerial(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = (bytes[0]! & 0x7f) | 0x01; // positive and never all zero
+  return `0x${bytes.toString('hex')}`;
+}
+
+/** Issues name.crt/name.key signed by the CA. Subject like "/CN=x/O=y". Safe to run in parallel. */
 export async function issue(
   dir: string,
   ca: { cert: string; key: string },
@@ -47,7 +59,7 @@ export async function issue(
   );
   await execFileP('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject]);
   await execFileP('openssl', [
-    'x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial',
+    'x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', randomSerial(),
     '-out', cert, '-days', leafDays, '-sha256', '-extfile', ext,
   ]);
   return { cert, key };
