@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchIssuance, withPlane } from './issuance.ts';
+import { withPlane } from '../test/e2e/harness/lifecycle.ts';
+import { benchIssuance } from './issuance.ts';
 import { median } from './measure.ts';
 import { benchSynth, benchSynthScaling } from './synth.ts';
 

@@ -5,8 +5,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newState, stopAll, cleanUpLastRun } from '../test/e2e/harness/lifecycle.ts';
-import { startPlane } from '../test/e2e/harness/plane.ts';
 import type { PlaneState } from '../test/e2e/harness/env.ts';
 import { auditEventsSince, loadDist, writesAmong } from '../test/e2e/harness/testkit.ts';
 import { compare, type Comparison, measure, type Run } from './measure.ts';
@@ -20,21 +18,6 @@ export interface IssuanceResults {
   /** Writes by the issuer's ServiceAccount during all no-op runs, from the audit log. */
   readonly noopWrites: number;
   readonly bringUpMs: number;
-}
-
-/** The plane for the benchmark: the same one the e2e suite starts, torn down by PID at the end. */
-export async function withPlane<T>(body: (state: PlaneState) => Promise<T>): Promise<T> {
-  const binDir = execFileSync(join(root, 'test/controlplane/build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-  await cleanUpLastRun();
-  const { state, statePath } = newState(binDir);
-  try {
-    await startPlane(state, statePath);
-    return await body(state);
-  } finally {
-    const survivors = await stopAll(state);
-    if (survivors.length) console.error(`bench: could not stop ${survivors.join(', ')}`);
-    else rmSync(state.stateDir, { recursive: true, force: true });
-  }
 }
 
 export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: number): Promise<IssuanceResults> {

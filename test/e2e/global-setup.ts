@@ -5,27 +5,19 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stateEnvVar } from './harness/env.ts';
-import { cleanUpLastRun, newState, stopAll } from './harness/lifecycle.ts';
-import { startPlane } from './harness/plane.ts';
+import { bringUpPlane, planeBinaries } from './harness/lifecycle.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export default async function globalSetup(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the e2e plane needs root: it creates a network namespace and mount namespaces');
   // build.sh prints the cached bin folder at once when the binaries exist (CI builds them first).
-  const binDir = execFileSync(join(repoRoot, 'test/controlplane/build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const binDir = planeBinaries();
   // The Job's pod runs jobs/build/cert-issuer.mjs; bundle it from the current sources (0.3 s), so
   // a fresh clone works and a stale bundle is never what gets tested.
   execFileSync(process.execPath, [join(repoRoot, 'jobs/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await cleanUpLastRun();
-  const { state, statePath } = newState(binDir);
   const t0 = Date.now();
-  try {
-    await startPlane(state, statePath);
-  } catch (err) {
-    await stopAll(state);
-    throw new Error(`the e2e plane did not start (logs in ${state.stateDir}/logs): ${(err as Error).message}`);
-  }
+  const { state, statePath } = await bringUpPlane(binDir);
   process.env[stateEnvVar] = statePath;
   const steps = Object.entries(state.bringUpMs ?? {}).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`);
   console.log(`\ne2e plane up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${steps.join(', ')}); state ${statePath}`);

@@ -1,6 +1,6 @@
 // Names, addresses and the state file shared by global setup, the node agent, the tests and
 // teardown. The fixed names and addresses come from the team contract's example cluster "dev".
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -55,14 +55,25 @@ export interface PlaneState {
 }
 
 export const stateEnvVar = 'FAB_E2E_STATE';
-/** A fixed pointer to the last run's state, so a run after a crash can stop what it left behind. */
-export const lastStatePointer = join(tmpdir(), 'flux-assets-bootstrap-e2e.last-state');
+/**
+ * The machine has room for one plane (fixed port 7445, one network namespace), so a run claims it
+ * in this file, with its own PID: a later run refuses to start while the owner lives, and stops
+ * what a dead owner left behind before it takes over.
+ */
+export const planeOwnerFile = join(tmpdir(), 'flux-assets-bootstrap-e2e.owner.json');
 
 export function readState(path = process.env[stateEnvVar]): PlaneState {
   if (!path) throw new Error(`${stateEnvVar} is not set: run the e2e suite through jest.e2e.config.js`);
   return JSON.parse(readFileSync(path, 'utf8')) as PlaneState;
 }
 
+/** Atomic (write, then rename), so a reader in another process or a crash never sees half a file. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify(value, null, 2));
+  renameSync(temporary, path);
+}
+
 export function writeState(path: string, state: PlaneState): void {
-  writeFileSync(path, JSON.stringify(state, null, 2));
+  writeJsonAtomic(path, state);
 }

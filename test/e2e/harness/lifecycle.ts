@@ -1,11 +1,22 @@
-// Creating the run's state and stopping everything a run started, used by global setup (also
-// to clean up after a failed setup or a crashed earlier run) and by global teardown.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// A plane's whole life, shared by the e2e suite's global setup and teardown, the benchmark and the
+// bring-up soak: the binaries, the claim on the machine's one plane slot, bring-up, and a teardown
+// that stops everything the run started, by PID.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { lastStatePointer, type PlaneState, readState } from './env.ts';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { planeOwnerFile, type PlaneState, readState } from './env.ts';
 import { deleteNodeNetwork } from './netns.ts';
+import { startPlane } from './plane.ts';
 import { startTime, stopPids } from './proc.ts';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The cached bin folder of the plane's binaries; builds them first when the cache is cold. */
+export function planeBinaries(): string {
+  return execFileSync(join(repoRoot, 'test/controlplane/build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
 
 export function newState(binDir: string): { state: PlaneState; statePath: string } {
   const stateDir = mkdtempSync(join(tmpdir(), 'fab-e2e-'));
@@ -30,7 +41,6 @@ export function newState(binDir: string): { state: PlaneState; statePath: string
     pids: [],
     startedAt: new Date().toISOString(),
   };
-  writeFileSync(lastStatePointer, statePath);
   return { state, statePath };
 }
 
@@ -47,13 +57,106 @@ export async function stopAll(state: PlaneState): Promise<string[]> {
   return survivors;
 }
 
-/** A run that crashed before its teardown left processes and a network namespace behind. */
-export async function cleanUpLastRun(): Promise<void> {
-  if (!existsSync(lastStatePointer)) return;
-  const path = readFileSync(lastStatePointer, 'utf8').trim();
-  if (existsSync(path)) {
-    const left = await stopAll(readState(path));
-    if (left.length) throw new Error(`could not stop the previous run's ${left.join(', ')}`);
+interface PlaneOwner {
+  readonly pid: number;
+  readonly startTime: string;
+  readonly statePath: string;
+}
+
+function readOwner(): PlaneOwner | 'none' | 'unreadable' {
+  let text: string;
+  try {
+    text = readFileSync(planeOwnerFile, 'utf8');
+  } catch {
+    return 'none';
   }
-  await deleteNodeNetwork();
+  try {
+    return JSON.parse(text) as PlaneOwner;
+  } catch {
+    return 'unreadable'; // a claimer that died between creating the file and writing it
+  }
+}
+
+/**
+ * Takes the machine's one plane slot for this process. A live owner keeps it (the run fails at
+ * once and says who holds it); a dead owner's processes and network are stopped first. The file
+ * is created with O_EXCL, so of two runs that start together only one gets the slot.
+ */
+async function claimPlane(statePath: string): Promise<void> {
+  const me: PlaneOwner = { pid: process.pid, startTime: startTime(process.pid), statePath };
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const owner = readOwner();
+    if (owner === 'none') {
+      try {
+        writeFileSync(planeOwnerFile, JSON.stringify(me), { flag: 'wx' });
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue; // another run was faster
+        throw err;
+      }
+    }
+    if (owner !== 'unreadable') {
+      if (startTime(owner.pid) === owner.startTime) {
+        throw new Error(
+          `another e2e plane is running (pid ${owner.pid}, state ${owner.statePath}); ` +
+            `wait for it to finish, or stop it with 'kill ${owner.pid}' and start again`,
+        );
+      }
+      if (existsSync(owner.statePath)) {
+        const left = await stopAll(readState(owner.statePath));
+        if (left.length) throw new Error(`could not stop the previous run's ${left.join(', ')}`);
+      }
+    }
+    await deleteNodeNetwork();
+    rmSync(planeOwnerFile, { force: true });
+  }
+  throw new Error(`could not claim the e2e plane: other runs keep claiming ${planeOwnerFile}`);
+}
+
+function releasePlane(): void {
+  const owner = readOwner();
+  if (typeof owner === 'object' && owner.pid === process.pid) rmSync(planeOwnerFile, { force: true });
+}
+
+/** Claims the slot and brings the plane up; a failed bring-up is stopped and released again,
+ *  keeping its folder for the logs. */
+export async function bringUpPlane(binDir: string): Promise<{ state: PlaneState; statePath: string }> {
+  const { state, statePath } = newState(binDir);
+  try {
+    await claimPlane(statePath);
+  } catch (err) {
+    rmSync(state.stateDir, { recursive: true, force: true });
+    throw err;
+  }
+  try {
+    await startPlane(state, statePath);
+  } catch (err) {
+    const notStopped = await tearDownPlane(state, { keepState: true }).then(
+      () => '',
+      (stopErr: Error) => `; and then ${stopErr.message}`,
+    );
+    throw new Error(`the e2e plane did not start (logs in ${state.stateDir}/logs): ${(err as Error).message}${notStopped}`);
+  }
+  return { state, statePath };
+}
+
+/**
+ * Stops everything the run started and gives the slot back. Throws when a process survives: the
+ * slot then stays claimed, so the next run stops the survivors before it starts.
+ */
+export async function tearDownPlane(state: PlaneState, { keepState = false } = {}): Promise<void> {
+  const survivors = await stopAll(state);
+  if (survivors.length) throw new Error(`could not stop ${survivors.join(', ')}`);
+  releasePlane();
+  if (!keepState) rmSync(state.stateDir, { recursive: true, force: true });
+}
+
+/** Runs `body` on a plane of its own (the benchmark, the soak), torn down whatever happens. */
+export async function withPlane<T>(body: (state: PlaneState) => Promise<T>): Promise<T> {
+  const { state } = await bringUpPlane(planeBinaries());
+  try {
+    return await body(state);
+  } finally {
+    await tearDownPlane(state);
+  }
 }
