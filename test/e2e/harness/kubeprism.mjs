@@ -15,6 +15,9 @@ createServer((client) => {
   };
   client.on('error', close);
   upstream.on('error', close);
-}).listen(Number(listenPort), '127.0.0.1', () => console.log(`127.0.0.1:${listenPort} -> ${upstreamHost}:${upstreamPort}`));
+}).listen(Number(listenPort), '127.0.0.1', () =>
+  // plane.ts waits for this line.
+  console.log(`kubeprism: listening on 127.0.0.1:${listenPort}, forwarding to ${upstreamHost}:${upstreamPort}`),
+);
 
 process.on('SIGTERM', () => process.exit(0));

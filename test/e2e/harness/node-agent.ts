@@ -396,10 +396,13 @@ let stopping = false;
 process.on('SIGTERM', () => {
   stopping = true;
   if (!running.size) process.exit(0);
-  // Containers are this agent's children: stop them too, giving them a moment to exit (global
-  // teardown waits for this PID, and SIGKILLs it after its own bound).
+  // Containers are this agent's children, unknown to teardown: stop them too, and SIGKILL what
+  // is left after a moment, so that none outlives the agent (teardown waits for this PID).
   for (const child of running.values()) child.kill('SIGTERM');
-  setTimeout(() => process.exit(0), 3_000);
+  setTimeout(() => {
+    for (const child of running.values()) child.kill('SIGKILL');
+    process.exit(0);
+  }, 3_000);
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

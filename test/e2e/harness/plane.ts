@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assets, node, plane, type PlaneState, writeState } from './env.ts';
@@ -17,6 +17,8 @@ import { buildHelmRepos } from './helm-repos.ts';
 import { execFileP, isAlive, startProcess, startTime, type Started, waitFor } from './proc.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** The line kubeprism.mjs logs once it listens. */
+const kubeprismListening = 'kubeprism: listening';
 
 class ExitedError extends Error {}
 
@@ -28,15 +30,54 @@ function tailOf(path: string, lines = 15): string {
   }
 }
 
-async function freePort(): Promise<number> {
+function tryListen(port: number, host: string): Promise<Server | undefined> {
   return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(undefined) : reject(err)));
+    server.listen(port, host, () => resolve(server));
   });
+}
+
+const closeServer = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+/**
+ * `count` distinct free loopback ports for the components' own listeners. They come from below
+ * the kernel's ephemeral range, where outgoing connections take their local ports, so nothing
+ * takes one between this check and the component's bind; and all are held until all are found,
+ * so two never coincide.
+ */
+async function freePorts(count: number): Promise<number[]> {
+  const [low, high] = [20_000, 32_000];
+  const held: Server[] = [];
+  const ports: number[] = [];
+  try {
+    for (let attempt = 0; ports.length < count; attempt++) {
+      if (attempt === 500) throw new Error(`no ${count} free ports between ${low} and ${high} on 127.0.0.1`);
+      const port = low + Math.floor(Math.random() * (high - low));
+      if (ports.includes(port)) continue;
+      const server = await tryListen(port, '127.0.0.1');
+      if (server) {
+        held.push(server);
+        ports.push(port);
+      }
+    }
+    return ports;
+  } finally {
+    await Promise.all(held.map(closeServer));
+  }
+}
+
+/** The apiserver's port is fixed (dist/dev's endpoint is localhost:7445): say who to blame when
+ *  something still holds it, instead of an apiserver that exits with a bind error. */
+export async function assertPortFree(port: number): Promise<void> {
+  const server = await tryListen(port, '0.0.0.0');
+  if (!server) {
+    throw new Error(
+      `port ${port} is in use, most likely by a kube-apiserver an earlier run left behind; ` +
+        `find it with 'ss -ltnp sport = :${port}' and stop it`,
+    );
+  }
+  await closeServer(server);
 }
 
 /** Status code of a GET, or undefined while nothing answers. TLS is not verified: loopback
@@ -138,7 +179,7 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
   helmRoot.catch(() => undefined); // its failure surfaces where it is awaited
 
   await step('etcd', async () => {
-    const [client, peer] = [await freePort(), await freePort()];
+    const [client, peer] = await freePorts(2);
     state.etcd = `http://127.0.0.1:${client}`;
     const etcd = start('etcd', kubeplane, [
       'etcd', '--name=fab-e2e', `--data-dir=${join(stateDir, 'etcd')}`,
@@ -153,6 +194,7 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
 
   const admin = Kube.fromKubeconfig(state.kubeconfigs.admin);
   await step('kube-apiserver', async () => {
+    await assertPortFree(plane.securePort);
     writeFileSync(join(pki, 'audit-policy.yaml'), auditPolicy);
     const apiserver = start('kube-apiserver', kubeplane, [
       'kube-apiserver',
@@ -175,7 +217,7 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
   });
 
   await step('kube-controller-manager', async () => {
-    const port = await freePort();
+    const [port] = await freePorts(1);
     const kcm = start('kube-controller-manager', kubeplane, [
       'kube-controller-manager',
       `--kubeconfig=${join(pki, 'kube-controller-manager.kubeconfig')}`,
@@ -216,7 +258,7 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'fab-e2e:source-controller' }],
     });
-    const [health, metrics, storage] = [await freePort(), await freePort(), await freePort()];
+    const [health, metrics, storage] = await freePorts(3);
     const sc = start(
       'source-controller',
       join(binDir, 'source-controller'),
@@ -240,10 +282,14 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
     const root = await helmRoot;
     const inNode = ['netns', 'exec', node.netns, process.execPath];
     const server = start('assets-server', 'ip', [...inNode, join(here, 'static-server.mjs'), root, String(assets.port)]);
-    start('kubeprism', 'ip', [...inNode, join(here, 'kubeprism.mjs'), String(plane.securePort), plane.advertiseAddress, String(plane.securePort)]);
-    const agent = start('node-agent', 'ip', [...inNode, join(here, 'node-agent.ts'), statePath]);
+    const kubeprism = start('kubeprism', 'ip', [...inNode, join(here, 'kubeprism.mjs'), String(plane.securePort), plane.advertiseAddress, String(plane.securePort)]);
     await ready(server, `assets server on ${node.address}:${assets.port}`, async () =>
       (await probe(`http://${node.address}:${assets.port}/repos/${assets.repos[0]}/index.yaml`)) === 200, 30_000);
+    // Its port is on the node's own loopback, out of this process's reach: it reports listening in
+    // its log. Pods dial it at once, so the node agent, which starts them, comes after.
+    await ready(kubeprism, `KubePrism stand-in on the node's localhost:${plane.securePort}`, async () =>
+      readFileSync(kubeprism.log, 'utf8').includes(kubeprismListening), 10_000);
+    const agent = start('node-agent', 'ip', [...inNode, join(here, 'node-agent.ts'), statePath]);
     await ready(agent, `node ${node.name} Ready`, async () => {
       const n = await admin.find(`/api/v1/nodes/${node.name}`);
       return n?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ?? false;
