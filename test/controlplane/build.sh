@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# Builds the e2e plane's real binaries (etcd, kube-apiserver, kube-controller-manager and kubectl
-# as one `kubeplane` binary; Flux source-controller; helm) from Go modules through the module
-# proxy, into a cache outside the repo keyed by the pinned versions. A warm cache builds nothing.
+# Builds the e2e plane's real binaries from Go modules through the module proxy, into a cache
+# outside the repo keyed by the pinned versions and the wrapper modules. A warm cache builds nothing.
 # Prints the bin folder on stdout.
+#
+# Two `go build` invocations, one per dependency graph, run side by side:
+# - kube/: etcd, kube-apiserver, kube-controller-manager and kubectl as one `kubeplane` binary, in
+#   the exact dependency graph of the Kubernetes release (merging it with Flux's would move 44 of
+#   its modules, cel-go among them, off the versions that release ships);
+# - flux/: source-controller and the helm CLI of the helm v4 library that source-controller links,
+#   so the CLI shares all but its own command packages with source-controller.
+# Set CONTROLPLANE_BUILD_GRAPHS=<dir> to keep Go's action graphs (per-package compile and link
+# timings) of a cold build.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/versions.env"
 
 key=$(cat "$here/versions.env" "$here"/kube/{main.go,go.mod,go.sum} "$here"/flux/{tools.go,go.mod,go.sum} | sha256sum | cut -c1-12)
-bin=${CONTROLPLANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flux-assets-bootstrap/controlplane}/$KUBERNETES_VERSION-sc$SOURCE_CONTROLLER_VERSION-helm$HELM_VERSION-$key/bin
+bin=${CONTROLPLANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flux-assets-bootstrap/controlplane}/$KUBERNETES_VERSION-sc$SOURCE_CONTROLLER_VERSION-$key/bin
 # source-controller refuses to start unless every kind it serves has its CRD, so all of its CRDs
-# (from the same pinned module) go beside the binaries. Cheap, so also done for an older cache.
+# (from the same pinned module) go beside the binaries.
 copy_crds() {
   local crds
   crds=$(cd "$here/flux" && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' github.com/fluxcd/source-controller)/config/crd/bases
@@ -18,27 +26,36 @@ copy_crds() {
   chmod u+w "$1"/*.yaml
 }
 if [[ -x $bin/kubeplane && -x $bin/source-controller && -x $bin/helm ]]; then
-  [[ -f $bin/source.toolkit.fluxcd.io_gitrepositories.yaml ]] || copy_crds "$bin"
   echo "$bin"; exit 0
 fi
-mkdir -p "$bin.partial"
+partial=$bin.partial
+rm -rf "$partial" && mkdir -p "$partial"
 export GOFLAGS="-mod=readonly -trimpath" CGO_ENABLED=0 GOTOOLCHAIN=local
 log() { echo "controlplane/build: $*" >&2; }
+graph() { [[ -z ${CONTROLPLANE_BUILD_GRAPHS:-} ]] || echo "-debug-actiongraph=$CONTROLPLANE_BUILD_GRAPHS/$1.json"; }
+[[ -z ${CONTROLPLANE_BUILD_GRAPHS:-} ]] || mkdir -p "$CONTROLPLANE_BUILD_GRAPHS"
 
-log "kubeplane $KUBERNETES_VERSION"
-(cd "$here/kube" && go build -ldflags "-s -w \
+# go build <graph name> <module dir> <go build args...>, timed.
+build() {
+  local name=$1 dir=$2 started=$SECONDS
+  shift 2
+  (cd "$dir" && go mod download) # fetched first, so the timing below is the build alone
+  local fetched=$SECONDS
+  (cd "$dir" && go build $(graph "$name") "$@")
+  log "$name: modules $((fetched - started)) s, build $((SECONDS - fetched)) s"
+}
+
+log "kubeplane $KUBERNETES_VERSION, source-controller $SOURCE_CONTROLLER_VERSION and helm, side by side"
+trap wait EXIT # when one build fails, the other still ends before this script does: no orphan go build
+build kube "$here/kube" -ldflags "-s -w \
   -X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION \
   -X k8s.io/component-base/version.gitMajor=1 \
   -X k8s.io/component-base/version.gitMinor=$(cut -d. -f2 <<<"$KUBERNETES_VERSION")" \
-  -o "$bin.partial/kubeplane" .)
+  -o "$partial/kubeplane" . &
+kube=$!
+build flux "$here/flux" -ldflags "-s -w" -o "$partial/" github.com/fluxcd/source-controller helm.sh/helm/v4/cmd/helm
+wait "$kube"
 
-log "source-controller $SOURCE_CONTROLLER_VERSION"
-(cd "$here/flux" && go build -ldflags "-s -w" -o "$bin.partial/source-controller" github.com/fluxcd/source-controller)
-
-log "helm $HELM_VERSION"
-GOBIN="$bin.partial" GOFLAGS=-trimpath go install -ldflags "-s -w" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
-
-copy_crds "$bin.partial"
-
-rm -rf "$bin" && mv "$bin.partial" "$bin"
+copy_crds "$partial"
+rm -rf "$bin" && mv "$partial" "$bin"
 echo "$bin"
