@@ -25,9 +25,14 @@ copy_crds() {
   cp "$crds"/source.toolkit.fluxcd.io_*.yaml "$1/"
   chmod u+w "$1"/*.yaml
 }
-if [[ -x $bin/kubeplane && -x $bin/source-controller && -x $bin/helm ]]; then
-  echo "$bin"; exit 0
-fi
+built() { [[ -x $bin/kubeplane && -x $bin/source-controller && -x $bin/helm ]]; }
+if built; then echo "$bin"; exit 0; fi
+# Two runs that find the cache cold (two checkouts, a test and a benchmark) build one after the
+# other into it, instead of both into the same partial folder; the second then finds it built.
+mkdir -p "$(dirname "$bin")"
+exec {lock}>"$bin.lock"
+flock "$lock"
+if built; then echo "$bin"; exit 0; fi
 partial=$bin.partial
 rm -rf "$partial" && mkdir -p "$partial"
 export GOFLAGS="-mod=readonly -trimpath" CGO_ENABLED=0 GOTOOLCHAIN=local
