@@ -42,12 +42,14 @@ const closeServer = (server: Server) => new Promise<void>((resolve) => server.cl
 
 /**
  * `count` distinct free loopback ports for the components' own listeners. They come from below
- * the kernel's ephemeral range, where outgoing connections take their local ports, so nothing
- * takes one between this check and the component's bind; and all are held until all are found,
- * so two never coincide.
+ * the kernel's ephemeral range, from which outgoing connections take their local ports, so no
+ * connection takes one between this check and the component's bind; and all are held until all
+ * are found, so two never coincide.
  */
 async function freePorts(count: number): Promise<number[]> {
-  const [low, high] = [20_000, 32_000];
+  const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  const [low, high] = [10_000, Math.min(ephemeralLow, 32_000)];
+  if (!(high - low >= 1_000)) throw new Error(`the ephemeral port range starts at ${ephemeralLow}: no room below it for the plane's ports`);
   const held: Server[] = [];
   const ports: number[] = [];
   try {
