@@ -56,6 +56,11 @@ export interface ValidatingAdmissionPolicyBindingSpec {
 
 const API_VERSION = 'admissionregistration.k8s.io/v1';
 
+/** The name of the policy and of its binding, which doctor looks up too. */
+export function csrAdmissionPolicyName(namespace: string, serviceAccountName: string): string {
+  return `${namespace}.${serviceAccountName}.flux-assets-bootstrap.io`;
+}
+
 /**
  * Makes the API server itself refuse every CSR the issuer's ServiceAccount would not create, so a
  * stolen issuer token mints nothing but the reader's certificate. RBAC cannot narrow `create` on
@@ -76,7 +81,7 @@ export class CsrAdmissionPolicy extends Construct {
     const subject = `CN=${props.commonName}${props.organization === undefined ? '' : `, O=${props.organization}`}`;
     const shape = requestShape({ commonName: props.commonName, organization: props.organization }, props.keyBits);
     const refused = `CSR refused by the ${props.namespace}/${props.serviceAccountName} issuer policy:`;
-    this.policyName = `${props.namespace}.${props.serviceAccountName}.flux-assets-bootstrap.io`;
+    this.policyName = csrAdmissionPolicyName(props.namespace, props.serviceAccountName);
 
     const spec: ValidatingAdmissionPolicySpec = {
       failurePolicy: 'Fail',
