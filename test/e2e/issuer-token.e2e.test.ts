@@ -15,11 +15,11 @@ import { type CsrSpec, type Forgery, forgeries, refusal, rsaKeyPair } from '../j
 import { Kube } from './harness/kube.ts';
 import { waitFor } from './harness/proc.ts';
 import {
-  condition, containerLog, deleteJob, e2eContext, fluxApply, jobDiagnostics, jobEnd, jobPods, repoRoot, run, synthVariant,
+  condition, containerLog, deleteJob, e2eContext, fluxApply, jobDiagnostics, jobEnd, jobPods, synthVariant,
 } from './harness/testkit.ts';
 import { installWebhook } from './harness/webhook.ts';
 
-const { state, dist, admin, kubectl, issuerNs, secretPath, recreateJob } = e2eContext();
+const { state, dist, admin, kubectl, issuerNs, secretPath, recreateJob, rerunJob, deleteSecrets, makeHealthy, doctor } = e2eContext();
 const csrsPath = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 const forgedLabel = { 'fab-e2e.test/forged-csr': 'true' };
 const policyName = dist.objects.find((o) => o.obj.kind === 'ValidatingAdmissionPolicy')!.obj.metadata.name as string;
@@ -80,26 +80,10 @@ function policyInForce(issuer: Kube, inForce: boolean): Promise<true> {
 /** The claims of a JWT, unverified: the test only reads what the pod was given. */
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
 
-async function doctor(): Promise<{ code: number; lines: string[] }> {
-  const res = await run(process.execPath, [join(repoRoot, 'src/cli.mjs'), 'doctor', '--cluster', 'dev', '--clusters', join(repoRoot, 'clusters'), '--kubeconfig', state.kubeconfigs.admin]);
-  return { code: res.code, lines: `${res.stdout}${res.stderr}`.trim().split('\n') };
-}
-
-async function deleteSecrets(): Promise<void> {
-  for (const ns of dist.namespaces) await admin.raw('DELETE', secretPath(ns));
-}
-
 let issuer: Kube;
 
 beforeAll(async () => {
-  const applied = await fluxApply(kubectl, dist);
-  if (applied.code !== 0) throw new Error(`apply dist/dev: ${applied.stderr}`);
-  const job = await jobEnd(admin, state, issuerNs, dist.job.metadata.name);
-  if (condition(job, 'Complete')?.status !== 'True' || !(await admin.find(secretPath(issuerNs)))) {
-    await deleteSecrets();
-    await recreateJob();
-    expect(condition(await jobEnd(admin, state, issuerNs, dist.job.metadata.name), 'Complete')?.status).toBe('True');
-  }
+  await makeHealthy();
   issuer = await issuerClient();
   await policyInForce(issuer, true);
 });
@@ -192,8 +176,7 @@ describe('with the admission policy (the default)', () => {
     });
     try {
       await deleteSecrets();
-      await recreateJob();
-      const job = await jobEnd(admin, state, issuerNs, dist.job.metadata.name);
+      const job = await rerunJob();
       expect(swapper.requests.length).toBeGreaterThan(0);
       expect(condition(job, 'Failed')).toMatchObject({ status: 'True', reason: 'PodFailurePolicy' });
       const [pod] = await jobPods(admin, issuerNs, dist.job.metadata.name);
@@ -203,8 +186,7 @@ describe('with the admission policy (the default)', () => {
     } finally {
       await swapper.remove();
     }
-    await recreateJob();
-    expect(condition(await jobEnd(admin, state, issuerNs, dist.job.metadata.name), 'Complete')?.status).toBe('True');
+    expect(condition(await rerunJob(), 'Complete')?.status).toBe('True');
   });
 
   test('GIVEN the policy in force WHEN doctor runs THEN it finds the policy and its dry-run forgery refused', async () => {
