@@ -57,6 +57,12 @@ function csrObject(spec: CsrSpec): any {
   };
 }
 
+/** A CSR exactly as the issuer would create it, for any CN and key size. */
+function issuerRequest(commonName = issuerCsr.commonName, keyBits = issuerCsr.keyBits): any {
+  const pem = encodeCsr({ commonName, organization: undefined }, rsaKeyPair(keyBits), keyBits);
+  return csrObject({ pem, signerName: issuerCsr.signerName, usages: forged[0]!.spec.usages, expirationSeconds: 600 });
+}
+
 /** PUT on the approval subresource with an Approved condition added. */
 function approve(kube: Kube, csr: any) {
   const condition = { type: 'Approved', status: 'True', reason: 'FabE2e', message: 'approved with the issuer token', lastUpdateTime: new Date().toISOString() };
@@ -122,12 +128,7 @@ describe('with the admission policy (the default)', () => {
   });
 
   test('GIVEN the issuer token WHEN it creates and approves a CSR exactly as the issuer encodes it THEN the policy admits both: a thief gets only the reader\'s identity', async () => {
-    const csr = await issuer.call('POST', csrsPath, csrObject({
-      pem: encodeCsr({ commonName: issuerCsr.commonName, organization: undefined }, rsaKeyPair(issuerCsr.keyBits), issuerCsr.keyBits),
-      signerName: issuerCsr.signerName,
-      usages: forged[0]!.spec.usages,
-      expirationSeconds: 600,
-    }));
+    const csr = await issuer.call('POST', csrsPath, issuerRequest());
     expect((await approve(issuer, csr)).status).toBe(200);
     const signed = await waitFor('the signer to sign', async () => (await admin.get(`${csrsPath}/${csr.metadata.name}`)).status?.certificate);
     expect(new X509Certificate(Buffer.from(signed, 'base64')).subject).toBe(`CN=${issuerCsr.commonName}`);
@@ -186,6 +187,36 @@ describe('with the admission policy (the default)', () => {
     } finally {
       await swapper.remove();
     }
+    expect(condition(await rerunJob(), 'Complete')?.status).toBe('True');
+  });
+
+  test('GIVEN a CN outside PrintableString and a 3072-bit key WHEN that config is applied THEN the Job issues through its policy, which refuses the same CN with another key size', async () => {
+    const commonName = 'flux_reader@lecteur-é';
+    const variant = await synthVariant((c) => { c.certificate.commonName = commonName; c.certificate.keyBits = 3072; });
+    try {
+      // The policy files come first in dist/ (kubectl apply -f applies by name); wait for the
+      // API server to use the new one before the new Job asks it anything.
+      for (const { obj, file } of variant.objects.filter((o) => o.obj.kind.startsWith('ValidatingAdmissionPolicy'))) {
+        expect({ kind: obj.kind, ...(await kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=kustomize-controller', '-f', file)) }).toMatchObject({ kind: obj.kind, code: 0 });
+      }
+      await waitFor('the policy for the new CN to be in force', async () => ((await issuer.raw('POST', `${csrsPath}?dryRun=All`, issuerRequest(commonName, 3072))).status === 201 ? true : undefined), { timeoutMs: 30_000, intervalMs: 500 });
+      const refused = await issuer.raw('POST', `${csrsPath}?dryRun=All`, issuerRequest(commonName, 2048));
+      expect({ status: refused.status, message: refused.json?.message }).toEqual({ status: 422, message: expect.stringContaining(`${refusal.subject} CN=${commonName} with an RSA 3072-bit key`) });
+
+      expect((await fluxApply(kubectl, variant, dist)).code).toBe(0);
+      const job = await jobEnd(admin, state, issuerNs, variant.job.metadata.name);
+      if (condition(job, 'Complete')?.status !== 'True') throw new Error(`the Job failed:\n${await jobDiagnostics(admin, state, issuerNs, variant.job.metadata.name)}`);
+      const secret = await admin.get(secretPath(issuerNs));
+      const cert = new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
+      expect(cert.subject).toBe(`CN=${commonName}`);
+      expect(cert.publicKey.asymmetricKeyDetails?.modulusLength).toBe(3072);
+    } finally {
+      expect((await fluxApply(kubectl, dist, variant)).code).toBe(0);
+      variant.remove();
+    }
+    // The old config back: once its policy is in force again, its Job issues for the old CN.
+    await waitFor('the dev policy to be in force again', async () => ((await issuer.raw('POST', `${csrsPath}?dryRun=All`, issuerRequest())).status === 201 ? true : undefined), { timeoutMs: 30_000, intervalMs: 500 });
+    await deleteSecrets();
     expect(condition(await rerunJob(), 'Complete')?.status).toBe('True');
   });
 
