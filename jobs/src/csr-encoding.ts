@@ -111,25 +111,19 @@ export function requestShape(subject: Subject, keyBits: number): RequestShape {
 
   // Each byte of the PEM text is fixed (the label, the layout, base64 of fixed DER), or any
   // base64 character consistent with the fixed DER bits it carries.
+  // (The PEM text is ASCII, so characters and bytes are the same here.)
   const allowed: number[][] = [];
   let dataIndex = 0;
-  for (const char of pem) {
-    const code = char.charCodeAt(0);
-    const inData = base64Alphabet.includes(char) && allowed.length >= pemHeader.length && allowed.length < pem.length - pemFooter.length;
+  for (let i = 0; i < pem.length; i++) {
+    const inData = i >= pemHeader.length && i < pem.length - pemFooter.length && base64Alphabet.includes(pem[i]!);
     if (!inData) {
-      allowed.push([code]);
+      allowed.push([pem.charCodeAt(i)]);
       continue;
     }
-    const firstBit = dataIndex * 6;
+    const firstBit = 6 * dataIndex++;
     const fixedBits = Math.max(0, Math.min(6, fixedDer.length * 8 - firstBit));
-    const bits = fixedBits === 0 ? 0 : (bitsAt(fixedDer, firstBit, fixedBits));
-    allowed.push(
-      [...base64Alphabet]
-        .map((c, value) => ({ code: c.charCodeAt(0), value }))
-        .filter(({ value }) => value >> (6 - fixedBits) === bits)
-        .map(({ code: c }) => c),
-    );
-    dataIndex++;
+    const bits = bitsAt(fixedDer, firstBit, fixedBits);
+    allowed.push([...base64Alphabet].filter((_, value) => value >> (6 - fixedBits) === bits).map((c) => c.charCodeAt(0)));
   }
 
   const fixedBytes = allowed.findIndex((set) => set.length > 1);
