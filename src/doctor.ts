@@ -170,13 +170,16 @@ async function admissionPolicyVerdicts(cluster: ClusterConfig, kubeConfig: KubeC
     metadata: { generateName: 'flux-assets-bootstrap-doctor-' },
     spec: { request: Buffer.from(pem).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: csrUsages, expirationSeconds: 600 },
   });
+  return [installed, probeVerdict(probe, name, issuer, fix)];
+}
+
+/** The verdict on the dry-run CSR for a foreign subject: only a refusal by the named policy passes. */
+export function probeVerdict(probe: { status: number; message: string }, policyName: string, issuer: string, fix: string): Verdict {
   const check = `CSR admission policy refuses CN=${FOREIGN_COMMON_NAME} from ${issuer} (server-side dry run)`;
-  let verdict: Verdict;
-  if (probe.status === 422 && probe.message.includes(name)) verdict = { check, ok: true, detail: probe.message };
-  else if (probe.status === 201) verdict = { check, ok: false, detail: `admitted: a stolen issuer token can have any identity signed; ${fix}` };
-  else if (probe.status === 403 && /impersonate/.test(probe.message)) verdict = { check, ok: false, detail: `cannot tell: your user may not impersonate ${issuer} (${probe.message})` };
-  else verdict = { check, ok: false, detail: `refused by something other than the policy (HTTP ${probe.status}: ${probe.message}); ${fix}` };
-  return [installed, verdict];
+  if (probe.status === 422 && probe.message.includes(`ValidatingAdmissionPolicy '${policyName}'`)) return { check, ok: true, detail: probe.message };
+  if (probe.status === 201) return { check, ok: false, detail: `admitted: a stolen issuer token can have any identity signed; ${fix}` };
+  if (probe.status === 403 && /impersonate/.test(probe.message)) return { check, ok: false, detail: `cannot tell: your user may not impersonate ${issuer} (${probe.message})` };
+  return { check, ok: false, detail: `refused by something other than the policy (HTTP ${probe.status}: ${probe.message}); ${fix}` };
 }
 
 /** A dry-run CSR create as `user` (impersonated): nothing is stored, but admission runs in full. */
