@@ -20,6 +20,7 @@ const pemHeader = '-----BEGIN CERTIFICATE REQUEST-----\n';
 const pemFooter = '-----END CERTIFICATE REQUEST-----\n';
 const pemLineLength = 64;
 const base64Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const anyBase64 = [...base64Alphabet].map((c) => c.charCodeAt(0));
 
 const oid = {
   commonName: [0x06, 0x03, 0x55, 0x04, 0x03],
@@ -123,7 +124,7 @@ export function requestShape(subject: Subject, keyBits: number): RequestShape {
     const firstBit = 6 * dataIndex++;
     const fixedBits = Math.max(0, Math.min(6, fixedDer.length * 8 - firstBit));
     const bits = bitsAt(fixedDer, firstBit, fixedBits);
-    allowed.push([...base64Alphabet].filter((_, value) => value >> (6 - fixedBits) === bits).map((c) => c.charCodeAt(0)));
+    allowed.push(fixedBits === 0 ? anyBase64 : anyBase64.filter((_, value) => value >> (6 - fixedBits) === bits));
   }
 
   const fixedBytes = allowed.findIndex((set) => set.length > 1);
@@ -159,8 +160,22 @@ function partialGroup(sets: number[][]): string {
   return Buffer.from(sets.map((set) => set[0]!)).toString('base64');
 }
 
+// Most groups of a request are alike (three free base64 characters, or one with a line break),
+// and synth builds one shape per cluster: each distinct group is worked out once.
+const groupPatterns = new Map<string, string>();
+
 /** The 4 characters of 3 bytes drawn from `s1`, `s2`, `s3`. */
-function groupPattern([s1, s2, s3]: [number[], number[], number[]]): string {
+function groupPattern(sets: [number[], number[], number[]]): string {
+  const key = sets.map((set) => String.fromCharCode(...set)).join('\0');
+  let pattern = groupPatterns.get(key);
+  if (pattern === undefined) {
+    pattern = buildGroupPattern(sets);
+    groupPatterns.set(key, pattern);
+  }
+  return pattern;
+}
+
+function buildGroupPattern([s1, s2, s3]: [number[], number[], number[]]): string {
   // Character 1 is byte 1's top 6 bits; the state it leaves is the set of byte 1's low 2 bits.
   // Character 2 holds those 2 bits and byte 2's top 4; it leaves the set of byte 2's low 4 bits.
   // Character 3 holds those 4 bits and byte 3's top 2; character 4 is byte 3's low 6 bits.
