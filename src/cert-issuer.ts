@@ -5,11 +5,21 @@ import { Construct } from 'constructs';
 import type { ApiEndpoint } from './api-endpoint.ts';
 import { BOOTSTRAP_TOLERATIONS } from './bootstrap-tolerations.ts';
 import { CertIssuerAccess, type HelmRepositoryRef } from './cert-issuer-access.ts';
+import { CsrAdmissionPolicy } from './csr-admission-policy.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
 
 /** Where the image keeps Node and the bundle (see jobs/Dockerfile). */
 const ISSUER_COMMAND = ['/nodejs/bin/node', '/app/cert-issuer.mjs'];
 const CA_MOUNT_DIR = '/etc/cert-issuer/ca';
+/** Where the issuer reads its token and the cluster CA by default (jobs/src/config.ts). */
+const TOKEN_MOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/**
+ * The token's lifetime, the shortest the API allows. The default automounted token is extended to
+ * a year by the API server; a stolen one would outlive the run by far. The kubelet refreshes a
+ * projected token at 80% of its lifetime and the issuer re-reads it for every request, so a run
+ * longer than this still works.
+ */
+const TOKEN_EXPIRATION_SECONDS = 600;
 
 /**
  * Exit codes after which a retry cannot help: bad config (2), a CSR Denied by an approver or
@@ -73,6 +83,13 @@ export interface CertIssuerProps {
    * @default "17 *\/6 * * *" (four times a day)
    */
   readonly renewalSchedule?: string;
+  /**
+   * Whether a ValidatingAdmissionPolicy makes the API server refuse every CSR create and approval
+   * of the issuer's ServiceAccount except its own requests for `commonName`. Needs Kubernetes
+   * 1.30 or later.
+   * @default true
+   */
+  readonly admissionPolicy?: boolean;
 }
 
 /**
@@ -92,8 +109,10 @@ export class CertIssuer extends Construct {
     const signerName = props.signerName ?? 'kubernetes.io/kube-apiserver-client';
     const labels = { 'app.kubernetes.io/name': 'cert-issuer', ...PART_OF };
 
+    // No token for any pod by default: the Job mounts its own short-lived one.
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: this.serviceAccountName, namespace: props.namespace, labels },
+      automountServiceAccountToken: false,
     });
     new CertIssuerAccess(this, 'Access', {
       namespace: props.namespace,
@@ -103,6 +122,19 @@ export class CertIssuer extends Construct {
       secretNamespaces: props.secretNamespaces,
       helmRepositories: props.helmRepositories,
     });
+
+    const expirationSeconds = props.expirationSeconds ?? 31_536_000;
+    const keyBits = props.keyBits ?? 2048;
+    if (props.admissionPolicy ?? true) {
+      new CsrAdmissionPolicy(this, 'AdmissionPolicy', {
+        namespace: props.namespace,
+        serviceAccountName: this.serviceAccountName,
+        signerName,
+        commonName: props.commonName,
+        keyBits,
+        maxExpirationSeconds: expirationSeconds,
+      });
+    }
 
     let caConfigMap: string | undefined;
     if (props.apiCA !== undefined) {
@@ -119,8 +151,8 @@ export class CertIssuer extends Construct {
       `--secret-name=${props.secretName}`,
       `--namespaces=${props.secretNamespaces.join(',')}`,
       `--signer-name=${signerName}`,
-      `--expiration-seconds=${props.expirationSeconds ?? 31_536_000}`,
-      `--key-bits=${props.keyBits ?? 2048}`,
+      `--expiration-seconds=${expirationSeconds}`,
+      `--key-bits=${keyBits}`,
       `--timeout-seconds=${props.timeoutSeconds ?? 300}`,
       ...(props.helmRepositories?.length
         ? [`--refresh-helm-repositories=${props.helmRepositories.map((repo) => `${repo.namespace}/${repo.name}`).join(',')}`]
@@ -133,7 +165,7 @@ export class CertIssuer extends Construct {
       metadata: { labels },
       spec: {
         serviceAccountName: this.serviceAccountName,
-        automountServiceAccountToken: true,
+        automountServiceAccountToken: false,
         restartPolicy: 'Never',
         hostNetwork: true,
         dnsPolicy: 'Default',
@@ -155,9 +187,23 @@ export class CertIssuer extends Construct {
             limits: { memory: k8s.Quantity.fromString('128Mi') },
           },
           securityContext: RESTRICTED_CONTAINER_SECURITY,
-          volumeMounts: caConfigMap ? [{ name: 'api-ca', mountPath: CA_MOUNT_DIR, readOnly: true }] : undefined,
+          volumeMounts: [
+            { name: 'api-access', mountPath: TOKEN_MOUNT_DIR, readOnly: true },
+            ...(caConfigMap ? [{ name: 'api-ca', mountPath: CA_MOUNT_DIR, readOnly: true }] : []),
+          ],
         }],
-        volumes: caConfigMap ? [{ name: 'api-ca', configMap: { name: caConfigMap } }] : undefined,
+        volumes: [
+          {
+            name: 'api-access',
+            projected: {
+              sources: [
+                { serviceAccountToken: { path: 'token', expirationSeconds: TOKEN_EXPIRATION_SECONDS } },
+                { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+              ],
+            },
+          },
+          ...(caConfigMap ? [{ name: 'api-ca', configMap: { name: caConfigMap } }] : []),
+        ],
       },
     };
 

@@ -4,7 +4,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ApiEndpoint } from './api-endpoint.ts';
 import {
-  array, type ConfigIssue, integer, object, oneOf, optional, refine, report, required, type Schema, string,
+  array, boolean, type ConfigIssue, integer, object, oneOf, optional, refine, report, required, type Schema, string,
 } from './config-schema.ts';
 
 /** One Helm repository that the assets server serves under `/repos/<name>`. */
@@ -64,6 +64,13 @@ export interface ClusterConfig {
     readonly timeoutSeconds: number;
     /** When the renewal CronJob runs. @default 17 *\/6 * * * (four times a day) */
     readonly renewalSchedule: string;
+    /**
+     * Whether the API server enforces, by a ValidatingAdmissionPolicy, that the issuer's
+     * ServiceAccount requests and approves nothing but the reader's certificate. Off only for
+     * clusters older than Kubernetes 1.30, which lack admissionregistration.k8s.io/v1 policies.
+     * @default true
+     */
+    readonly admissionPolicy: boolean;
   };
   /** Added to the built-in tolerations for a cluster that is still coming up. @default none */
   readonly tolerations: readonly TolerationConfig[];
@@ -182,6 +189,7 @@ const clusterFile = object({
     image: required(pinnedImage),
     timeoutSeconds: optional(integer(30, 3600), 300),
     renewalSchedule: optional(cronSchedule, '17 */6 * * *'),
+    admissionPolicy: optional(boolean(), true),
   })),
   tolerations: optional(array(toleration), []),
 });

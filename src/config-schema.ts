@@ -42,6 +42,12 @@ export function string(check: (value: string) => string | undefined = () => unde
   };
 }
 
+/** A YAML boolean; a quoted "false" is a string, refused rather than taken as true. */
+export function boolean(): Schema<boolean> {
+  return (value, path, issues) =>
+    typeof value === 'boolean' ? value : report(issues, path, `must be true or false (got ${describe(value)})`);
+}
+
 /** A whole number from `min` to `max`, inclusive. */
 export function integer(min: number, max: number): Schema<number> {
   return (value, path, issues) =>

@@ -5,14 +5,18 @@
  * It reads with the caller's kubeconfig (an admin's, usually) and fetches every repository index
  * exactly the way Flux does: through the pod proxy, with the Secret in the repository's namespace.
  */
-import { request } from 'node:https';
+import { generateKeyPairSync } from 'node:crypto';
+import { request, type RequestOptions } from 'node:https';
 import { connect } from 'node:tls';
 import { parseArgs } from 'node:util';
-import { AuthorizationV1Api, CoreV1Api, KubeConfig, type V1ResourceAttributes } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, type V1ResourceAttributes } from '@kubernetes/client-node';
+import { encodeCsr } from '../jobs/src/csr-encoding.ts';
+import { csrUsages } from '../jobs/src/csr.ts';
 import { evaluate, type Expected, type TlsFiles } from '../jobs/src/rotation.ts';
 import { filesOf } from '../jobs/src/secret.ts';
 import { ApiEndpoint } from './api-endpoint.ts';
 import { type ClusterConfig, loadClusterConfig } from './cluster-config.ts';
+import { csrAdmissionPolicyName } from './csr-admission-policy.ts';
 
 /** The outcome of one check; `detail` says what was found, or what to do when it failed. */
 export interface Verdict {
@@ -29,12 +33,19 @@ interface Access {
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
+const ISSUER_SERVICE_ACCOUNT = 'cert-issuer';
+/** The identity the doctor's probe asks for: whoever holds it may read every Secret. */
+const FOREIGN_COMMON_NAME = 'system:kube-controller-manager';
+
+function issuerUser(cluster: ClusterConfig): string {
+  return `system:serviceaccount:${cluster.assets.namespace}:${ISSUER_SERVICE_ACCOUNT}`;
+}
 
 /** The access that must hold, and must not, for the reader and the issuer. */
 export function expectedAccess(cluster: ClusterConfig): Access[] {
   const { assets, certificate } = cluster;
   const reader = certificate.commonName;
-  const issuer = `system:serviceaccount:${assets.namespace}:cert-issuer`;
+  const issuer = issuerUser(cluster);
   const namespaces = [...new Set(cluster.repositories.map((repo) => repo.namespace))];
   return [
     { who: 'reader', user: reader, allowed: true, attributes: { verb: 'get', resource: 'pods', subresource: 'proxy', name: `${assets.name}-0`, namespace: assets.namespace } },
@@ -106,6 +117,8 @@ export async function runDoctor(cluster: ClusterConfig, kubeConfig: KubeConfig, 
     });
   }
 
+  verdicts.push(...(await admissionPolicyVerdicts(cluster, kubeConfig)));
+
   for (const repo of cluster.repositories) {
     const files = secrets.get(repo.namespace);
     const url = endpoint.url(`/api/v1/namespaces/${cluster.assets.namespace}/pods/${cluster.assets.name}-0/proxy/repos/${repo.name}/index.yaml`);
@@ -118,6 +131,86 @@ export async function runDoctor(cluster: ClusterConfig, kubeConfig: KubeConfig, 
     verdicts.push({ check, ok: result.ok, detail: result.detail });
   }
   return verdicts;
+}
+
+/**
+ * Whether the API server holds the issuer's CSR policy and applies it: the policy and its binding
+ * exist, and a server-side dry-run create of a CSR for a foreign subject, as the issuer's
+ * ServiceAccount, is refused. Only the second proves anything; the first says what to fix.
+ */
+async function admissionPolicyVerdicts(cluster: ClusterConfig, kubeConfig: KubeConfig): Promise<Verdict[]> {
+  if (!cluster.issuer.admissionPolicy) {
+    return [{ check: 'CSR admission policy', ok: true, detail: 'off (issuer.admissionPolicy: false): a stolen issuer token can have any identity signed but system:masters' }];
+  }
+  const name = csrAdmissionPolicyName(cluster.assets.namespace, ISSUER_SERVICE_ACCOUNT);
+  const fix = `re-apply dist/${cluster.name} (kubectl apply --server-side -k dist/${cluster.name}); it needs Kubernetes 1.30 or later`;
+  const api = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+  const orMissing = <T>(read: Promise<T>) =>
+    read.catch((error: { code?: number }) => {
+      if (error.code === 404) return undefined;
+      throw error;
+    });
+  const [policy, binding] = await Promise.all([
+    orMissing(api.readValidatingAdmissionPolicy({ name })),
+    orMissing(api.readValidatingAdmissionPolicyBinding({ name })),
+  ]);
+  const bound = binding?.spec?.policyName === name && binding.spec.validationActions?.includes('Deny') === true;
+  const installed: Verdict = {
+    check: `CSR admission policy ${name}`,
+    ok: policy !== undefined && bound,
+    detail: policy === undefined ? `missing; ${fix}` : !bound ? `its binding is missing or does not deny; ${fix}` : 'policy and binding (Deny) present',
+  };
+
+  const issuer = issuerUser(cluster);
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const pem = encodeCsr({ commonName: FOREIGN_COMMON_NAME, organization: undefined }, { privateKeyPem: key.privateKey, publicKeyPem: key.publicKey }, 2048);
+  const probe = await dryRunCreateCsr(kubeConfig, issuer, {
+    apiVersion: 'certificates.k8s.io/v1',
+    kind: 'CertificateSigningRequest',
+    metadata: { generateName: 'flux-assets-bootstrap-doctor-' },
+    spec: { request: Buffer.from(pem).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: csrUsages, expirationSeconds: 600 },
+  });
+  return [installed, probeVerdict(probe, name, issuer, fix)];
+}
+
+/** The verdict on the dry-run CSR for a foreign subject: only a refusal by the named policy passes. */
+export function probeVerdict(probe: { status: number; message: string }, policyName: string, issuer: string, fix: string): Verdict {
+  const check = `CSR admission policy refuses CN=${FOREIGN_COMMON_NAME} from ${issuer} (server-side dry run)`;
+  if (probe.status === 422 && probe.message.includes(`ValidatingAdmissionPolicy '${policyName}'`)) return { check, ok: true, detail: probe.message };
+  if (probe.status === 201) return { check, ok: false, detail: `admitted: a stolen issuer token can have any identity signed; ${fix}` };
+  if (probe.status === 403 && /impersonate/.test(probe.message)) return { check, ok: false, detail: `cannot tell: your user may not impersonate ${issuer} (${probe.message})` };
+  return { check, ok: false, detail: `refused by something other than the policy (HTTP ${probe.status}: ${probe.message}); ${fix}` };
+}
+
+/** A dry-run CSR create as `user` (impersonated): nothing is stored, but admission runs in full. */
+async function dryRunCreateCsr(kubeConfig: KubeConfig, user: string, csr: unknown): Promise<{ status: number; message: string }> {
+  const url = new URL('/apis/certificates.k8s.io/v1/certificatesigningrequests?dryRun=All', kubeConfig.getCurrentCluster()?.server);
+  const body = JSON.stringify(csr);
+  const options: RequestOptions = {
+    method: 'POST',
+    timeout: REQUEST_TIMEOUT_MS,
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'impersonate-user': user },
+  };
+  await kubeConfig.applyToHTTPSOptions(options);
+  return new Promise((resolve) => {
+    const req = request(url, options, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { text += chunk; });
+      res.on('end', () => {
+        let message = text.slice(0, 300);
+        try {
+          message = (JSON.parse(text) as { message?: string }).message ?? message;
+        } catch {
+          // not a Status: keep the text
+        }
+        resolve({ status: res.statusCode ?? 0, message });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (error) => resolve({ status: 0, message: error.message }));
+    req.end(body);
+  });
 }
 
 /** Why a TLS handshake with `endpoint` does not verify against `caPem`, or undefined when it does. */

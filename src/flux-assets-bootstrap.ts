@@ -60,6 +60,7 @@ export class FluxAssetsBootstrap extends Chart {
       keyBits: certificate.keyBits,
       timeoutSeconds: cluster.issuer.timeoutSeconds,
       renewalSchedule: cluster.issuer.renewalSchedule,
+      admissionPolicy: cluster.issuer.admissionPolicy,
       extraTolerations: cluster.tolerations,
     });
   }

@@ -19,10 +19,11 @@ interface Manifest {
 
 /**
  * The order `kubectl apply -f <folder>` needs (it applies files by name): namespaces first, then
- * RBAC, then what runs under it. The Job comes last, once its rights and the Secret's readers exist.
+ * the issuer's admission policy (in force before its ServiceAccount gets any right), then RBAC,
+ * then what runs under it. The Job comes last, once its rights and the Secret's readers exist.
  */
 const APPLY_ORDER = [
-  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ServiceAccount', 'Role', 'RoleBinding',
+  'Namespace', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ClusterRole', 'ClusterRoleBinding', 'ServiceAccount', 'Role', 'RoleBinding',
   'ConfigMap', 'Service', 'StatefulSet', 'HelmRepository', 'Job', 'CronJob',
 ];
 

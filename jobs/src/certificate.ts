@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPair, sign, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import type forgeModule from 'node-forge';
 
@@ -9,18 +9,14 @@ export interface KeyPair {
   publicKeyPem: string;
 }
 
-export interface Subject {
-  commonName: string;
-  organization: string | undefined;
-}
-
 const clientAuthOid = '1.3.6.1.5.5.7.3.2';
 
 let forgeLoading: Promise<Forge> | undefined;
 
 /**
- * node-forge takes ~45 ms to initialise, a fifth of the no-op budget, and only issuing needs it;
- * so it loads on first use, which the issue path starts while the key is being generated.
+ * node-forge takes ~45 ms to initialise, a fifth of the no-op budget, and only the check before
+ * approval needs it (requests are encoded by csr-encoding.ts); so it loads on first use, which
+ * the issue path starts while the key is being generated.
  */
 export function loadCsrTooling(): Promise<Forge> {
   forgeLoading ??= import('node-forge').then((module) => module.default);
@@ -37,27 +33,6 @@ export async function generateKey(bits: number): Promise<KeyPair> {
   return { privateKeyPem: privateKey, publicKeyPem: publicKey };
 }
 
-/** A PKCS#10 request signed with SHA-256 (forge would default to SHA-1). */
-export async function buildCsr(subject: Subject, key: KeyPair): Promise<string> {
-  const forge = await loadCsrTooling();
-  // forge exports this, but @types/node-forge does not declare it.
-  const pkiWithRequestInfo = forge.pki as typeof forge.pki & {
-    getCertificationRequestInfo(csr: forgeModule.pki.CertificateSigningRequest): forgeModule.asn1.Asn1;
-  };
-  const csr = forge.pki.createCertificationRequest();
-  csr.publicKey = forge.pki.publicKeyFromPem(key.publicKeyPem);
-  csr.setSubject([
-    { name: 'commonName', value: subject.commonName },
-    ...(subject.organization === undefined ? [] : [{ name: 'organizationName', value: subject.organization }]),
-  ]);
-  // forge lays out the request; node:crypto signs it. forge's pure-JS RSA would spend ~120 ms
-  // parsing the private key and signing, a third of the whole run's budget.
-  const info = forge.asn1.toDer(pkiWithRequestInfo.getCertificationRequestInfo(csr)).getBytes();
-  csr.signatureOid = forge.pki.oids.sha256WithRSAEncryption!;
-  csr.signature = sign('sha256', Buffer.from(info, 'binary'), key.privateKeyPem).toString('binary');
-  return forge.pki.certificationRequestToPem(csr);
-}
-
 export interface ParsedCsr {
   commonNames: string[];
   organizations: string[];
@@ -71,8 +46,12 @@ export interface ParsedCsr {
 export async function parseCsr(pem: string): Promise<ParsedCsr> {
   const forge = await loadCsrTooling();
   const csr = forge.pki.certificationRequestFromPem(pem);
+  // forge hands UTF8String values over as their raw bytes; the issuer encodes every value so.
+  // (@types/node-forge types valueTagClass as a Class; it holds the value's Type.)
   const values = (name: string) =>
-    csr.subject.attributes.filter((a) => a.name === name).map((a) => String(a.value));
+    csr.subject.attributes
+      .filter((a) => a.name === name)
+      .map((a) => ((a.valueTagClass as unknown) === forge.asn1.Type.UTF8 ? forge.util.decodeUtf8(String(a.value)) : String(a.value)));
   return {
     commonNames: values('commonName'),
     organizations: values('organizationName'),

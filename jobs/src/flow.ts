@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { V1CertificateSigningRequest, V1Secret } from '@kubernetes/client-node';
 import { verifyCsrForApproval, type ExpectedCsr } from './approval.ts';
-import { buildCsr, chainVerifies, inspectCertificate, loadCsrTooling, type CertificateFacts, type KeyPair } from './certificate.ts';
+import { chainVerifies, inspectCertificate, loadCsrTooling, type CertificateFacts, type KeyPair } from './certificate.ts';
 import type { Config } from './config.ts';
+import { encodeCsr } from './csr-encoding.ts';
 import { buildCsrObject, csrUsages, leftoverCsrs, outcomeOf, secretLabel, withApproval } from './csr.ts';
 import { ExitCode, IssuerError } from './errors.ts';
 import type { Kube } from './kube.ts';
@@ -98,7 +99,7 @@ async function issue(run: Run, keyGeneration: Promise<KeyPair>): Promise<{ csrNa
   const request = buildCsrObject({
     name: csrName,
     secretName: config.secretName,
-    requestPem: await buildCsr({ commonName: config.commonName, organization: config.organization }, key),
+    requestPem: encodeCsr({ commonName: config.commonName, organization: config.organization }, key, config.keyBits),
     signerName: config.signerName,
     expirationSeconds: config.expirationSeconds,
   });

@@ -48,8 +48,19 @@ export class Kube {
     return username;
   }
 
+  /**
+   * A 422 is the API server refusing this very request (its validation, or an admission policy
+   * such as the issuer's own): a new CSR from the same config meets the same answer, so it ends
+   * the run as a denial (exit 4), not as an internal error the Job would retry.
+   */
   async createCsr(csr: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest> {
-    return this.call(`create csr ${csr.metadata?.name}`, () => this.api.request<V1CertificateSigningRequest>('POST', csrPath, csr));
+    const name = csr.metadata?.name;
+    return this.call(`create csr ${name}`, () =>
+      this.api.request<V1CertificateSigningRequest>('POST', csrPath, csr).catch((error: unknown) => {
+        if ((error as { code?: unknown }).code !== 422) throw error;
+        throw new IssuerError(ExitCode.csrDenied, `the API server refused CSR ${name}: ${describe(error)}`);
+      }),
+    );
   }
 
   async readCsr(name: string): Promise<V1CertificateSigningRequest | undefined> {

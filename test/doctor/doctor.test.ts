@@ -1,5 +1,5 @@
 import { loadClusterConfig } from '../../src/cluster-config.ts';
-import { expectedAccess, secretVerdict } from '../../src/doctor.ts';
+import { expectedAccess, probeVerdict, secretVerdict } from '../../src/doctor.ts';
 import { clientCert, makeCa, rsaKey } from '../jobs/pki.ts';
 
 describe('doctor', () => {
@@ -39,5 +39,26 @@ describe('doctor', () => {
       'system:serviceaccount:cozy-system:cert-issuer update secrets/ cozystack-assets-tls cozy-public',
     ]);
     expect(access.filter((a) => !a.allowed)).toHaveLength(4);
+  });
+
+  describe('GIVEN the answer to the dry-run CSR for a foreign subject, created as the issuer', () => {
+    const policy = 'cozy-system.cert-issuer.flux-assets-bootstrap.io';
+    const issuer = 'system:serviceaccount:cozy-system:cert-issuer';
+    const judge = (status: number, message: string) => probeVerdict({ status, message }, policy, issuer, 're-apply dist/dev');
+
+    test('WHEN the policy refused it THEN the check passes with its message', () => {
+      const message = `certificatesigningrequests.certificates.k8s.io "x" is forbidden: ValidatingAdmissionPolicy '${policy}' with binding '${policy}' denied request: CSR refused`;
+      expect(judge(422, message)).toMatchObject({ ok: true, detail: message });
+    });
+
+    test.each([
+      ['it was admitted', 201, '', /^admitted: a stolen issuer token can have any identity signed; re-apply dist\/dev$/],
+      ['another policy refused it', 422, "ValidatingAdmissionPolicy 'other' denied request", /^refused by something other than the policy \(HTTP 422/],
+      ['the caller may not impersonate', 403, 'users "x" is forbidden: User "me" cannot impersonate resource "users"', /^cannot tell: your user may not impersonate system:serviceaccount:cozy-system:cert-issuer/],
+    ])('WHEN %s THEN the check fails and says why', (_, status, message, detail) => {
+      const verdict = judge(status, message);
+      expect(verdict.ok).toBe(false);
+      expect(verdict.detail).toMatch(detail);
+    });
   });
 });

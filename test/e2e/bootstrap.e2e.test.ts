@@ -10,9 +10,10 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { canonicalPem } from '../jobs/forged-csrs.ts';
 import { assets, node } from './harness/env.ts';
 import { chartName, chartVersion } from './harness/helm-repos.ts';
-import { execFileP, waitFor } from './harness/proc.ts';
+import { waitFor } from './harness/proc.ts';
 import { installWebhook } from './harness/webhook.ts';
 import {
   auditEventsSince, clientCert, condition, e2eContext, jobDiagnostics as diagnostics, jobEnd, jobPods, kubectlRef, mtlsGet, repoRoot, run, writesAmong,
@@ -280,14 +281,14 @@ test('8. the issuer ServiceAccount has exactly the least-privilege rights', asyn
   expect(await Promise.all(Object.keys(signers).map(mayApprove))).toEqual(Object.entries(signers).map(([signer, allowed]) => ({ signer, allowed })));
 });
 
-test('9. a CSR whose subject differs from the expected one is refused by the issuer, not approved', async () => {
-  // A man in the middle: a mutating admission webhook swaps the issuer's CSR for one with another
-  // subject after the issuer submitted it. The issuer must check the CSR as stored before it
-  // approves, see the mismatch, refuse (exit 7), and podFailurePolicy fails the Job at once.
-  const dir = mkdtempSync(join(tmpdir(), 'fab-e2e-forged-'));
-  await execFileP('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'forged.key'), '-subj', '/CN=fab-e2e-forged-identity', '-out', join(dir, 'forged.csr')]);
-  const forgedRequest = readFileSync(join(dir, 'forged.csr')).toString('base64');
-  rmSync(dir, { recursive: true });
+test('9. a CSR whose key differs from the issuer\'s own is refused by the issuer, not approved', async () => {
+  // A man in the middle: a mutating admission webhook swaps the issuer's CSR for one of its own
+  // after the issuer submitted it, with the same subject and encoding, so the API server's CSR
+  // policy admits it (another subject it refuses: issuer-token.e2e.test.ts) but with the man's
+  // key. The issuer must check the CSR as stored before it approves, see the mismatch, refuse
+  // (exit 7), and podFailurePolicy fails the Job at once.
+  const keyBits = Number(dist.job.spec.template.spec.containers[0].args.find((a: string) => a.startsWith('--key-bits=')).split('=')[1]);
+  const forgedRequest = Buffer.from(canonicalPem({ commonName: dist.commonName, organization: undefined }, keyBits)).toString('base64');
   const forger = await installWebhook(admin, state, {
     name: 'fab-e2e-csr-forger',
     kind: 'Mutating',

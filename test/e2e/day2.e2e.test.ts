@@ -7,18 +7,19 @@
 // from, and leaves behind, a healthy bootstrap: dist/dev applied and a valid Secret everywhere.
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { encodeCsr } from '../../jobs/src/csr-encoding.ts';
+import { rsaKeyPair } from '../jobs/forged-csrs.ts';
 import { clientCert as signClientCert, makeCa, rsaKey, type Ca } from '../jobs/pki.ts';
 import { isRunning, restartComponent, startComponent, stopComponent } from './harness/components.ts';
 import { assets } from './harness/env.ts';
 import { sleep, waitFor } from './harness/proc.ts';
 import {
-  auditEventsSince, clientCert, condition, containerLog, deleteJob, e2eContext, fluxApply, jobEnd, jobPods, mtlsGet, repoRoot, run,
+  auditEventsSince, clientCert, condition, containerLog, deleteJob, e2eContext, fluxApply, jobEnd, jobPods, mtlsGet, run,
   synthVariant, tlsOf, writesAmong,
 } from './harness/testkit.ts';
 import { installWebhook } from './harness/webhook.ts';
 
-const { state, dist, admin, kubeEnv, kubectl, issuerNs, secretPath, recreateJob } = e2eContext();
+const { state, dist, admin, kubeEnv, kubectl, issuerNs, secretPath, recreateJob, rerunJob, deleteSecrets, makeHealthy, doctor } = e2eContext();
 const csrsPath = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 const planeCaPem = readFileSync(state.caCert, 'utf8');
 const planeCa: Ca = {
@@ -37,16 +38,6 @@ afterAll(() => admin.close());
 /** Each namespace's Secret, or undefined where there is none. */
 async function secrets(): Promise<Map<string, any>> {
   return new Map(await Promise.all(dist.namespaces.map(async (ns) => [ns, await admin.find(secretPath(ns))] as const)));
-}
-
-async function deleteSecrets(): Promise<void> {
-  for (const ns of dist.namespaces) await admin.raw('DELETE', secretPath(ns));
-}
-
-/** Flux's re-run of a finished Job: delete it, apply its manifest again, wait for the outcome. */
-async function rerunJob(): Promise<any> {
-  await recreateJob();
-  return jobEnd(admin, state, issuerNs, dist.job.metadata.name);
 }
 
 
@@ -111,21 +102,9 @@ async function waitingCsrs(): Promise<any[]> {
   return (await ourCsrs()).filter((c) => condition(c, 'Approved') && !c.status.certificate);
 }
 
-async function doctor(): Promise<{ code: number; lines: string[] }> {
-  const res = await run(process.execPath, [join(repoRoot, 'src/cli.mjs'), 'doctor', '--cluster', 'dev', '--clusters', join(repoRoot, 'clusters'), '--kubeconfig', state.kubeconfigs.admin]);
-  return { code: res.code, lines: `${res.stdout}${res.stderr}`.trim().split('\n') };
-}
 
-beforeAll(async () => {
-  // Self-contained: whatever bootstrap.e2e.test.ts left, make the bootstrap healthy.
-  const applied = await fluxApply(kubectl, dist);
-  if (applied.code !== 0) throw new Error(`apply dist/dev: ${applied.stderr}`);
-  const job = await jobEnd(admin, state, issuerNs, dist.job.metadata.name);
-  if (condition(job, 'Complete')?.status !== 'True' || !(await admin.find(secretPath(issuerNs)))) {
-    await deleteSecrets();
-    await rerunJob();
-  }
-});
+// Self-contained: whatever bootstrap.e2e.test.ts left, make the bootstrap healthy.
+beforeAll(makeHealthy);
 
 // ---- doctor, healthy ---------------------------------------------------------------------------
 
@@ -289,18 +268,18 @@ describe('faults', () => {
       metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'flux-assets-bootstrap', 'flux-assets-bootstrap.io/secret': dist.secretName } },
       spec: { request: '', signerName: 'kubernetes.io/kube-apiserver-client', usages: ['digital signature', 'client auth'], expirationSeconds: 3600 },
     });
-    const dir = (await run('mktemp', ['-d'])).stdout.trim();
+    // In the issuer's own encoding, which its CSR policy admits.
+    const keys = { 'fab-e2e-dead-signed': rsaKeyPair(2048), 'fab-e2e-dead-pending': rsaKeyPair(2048) };
     try {
-      for (const name of ['fab-e2e-dead-signed', 'fab-e2e-dead-pending']) {
-        await run('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, `${name}.key`), '-subj', `/CN=${dist.commonName}`, '-out', join(dir, `${name}.csr`)]);
+      for (const [name, key] of Object.entries(keys)) {
         const csr = leftover(name);
-        csr.spec.request = readFileSync(join(dir, `${name}.csr`)).toString('base64');
+        csr.spec.request = Buffer.from(encodeCsr({ commonName: dist.commonName, organization: undefined }, key, 2048)).toString('base64');
         const created = await run(state.kubectl, ['create', '-f', '-', ...asIssuer], { env: kubeEnv, input: JSON.stringify(csr) });
         expect({ name, code: created.code, stderr: created.stderr }).toEqual({ name, code: 0, stderr: '' });
       }
       expect((await kubectl('certificate', 'approve', 'fab-e2e-dead-signed')).code).toBe(0);
       await waitFor('the leftover CSR to be signed', async () => ((await admin.get(`${csrsPath}/fab-e2e-dead-signed`)).status.certificate ? true : undefined));
-      const leftoverKey = readFileSync(join(dir, 'fab-e2e-dead-signed.key'));
+      const leftoverKey = keys['fab-e2e-dead-signed'].privateKeyPem;
 
       await deleteSecrets();
       const job = await rerunJob();
@@ -315,7 +294,6 @@ describe('faults', () => {
       expect((await ourCsrs()).filter((c) => c.status?.certificate).map((c) => c.metadata.name)).toEqual([]);
     } finally {
       await admin.raw('DELETE', `${csrsPath}/fab-e2e-dead-pending`);
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,6 +1,7 @@
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { verifyCsrForApproval, type ExpectedCsr } from '../../jobs/src/approval.ts';
-import { buildCsr, type KeyPair } from '../../jobs/src/certificate.ts';
+import type { KeyPair } from '../../jobs/src/certificate.ts';
+import { encodeCsr } from '../../jobs/src/csr-encoding.ts';
 import { buildCsrObject, csrUsages } from '../../jobs/src/csr.ts';
 import { rsaKey } from './pki.ts';
 
@@ -21,7 +22,7 @@ async function storedCsr(subject = { commonName: 'reader', organization: undefin
   const csr = buildCsrObject({
     name: 'assets-tls-0a1b2c3d',
     secretName: 'assets-tls',
-    requestPem: await buildCsr(subject, signingKey),
+    requestPem: encodeCsr(subject, signingKey, 2048),
     signerName: 'kubernetes.io/kube-apiserver-client',
     expirationSeconds: 3600,
   });
@@ -41,6 +42,11 @@ describe('verifyCsrForApproval', () => {
   test('GIVEN the allowed organization WHEN verified THEN it passes', async () => {
     const csr = await storedCsr({ commonName: 'reader', organization: 'readers' });
     expect(await verifyCsrForApproval(csr, { ...expected, organization: 'readers' })).toEqual([]);
+  });
+
+  test('GIVEN a CN outside PrintableString WHEN the CSR the issuer encoded is verified THEN it passes', async () => {
+    const subject = { commonName: 'lecteur_é@example', organization: undefined };
+    expect(await verifyCsrForApproval(await storedCsr(subject), { ...expected, commonName: subject.commonName })).toEqual([]);
   });
 
   // Each case derives its CSR from `base` when it runs, after beforeAll has built it.

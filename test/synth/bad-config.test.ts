@@ -60,6 +60,8 @@ describe('GIVEN a cluster config with one mistake', () => {
       'clusters/dev.yaml: certificate.keyBits: must be one of 2048, 3072, 4096 (got 1024)'],
     ['a CN reserved for Kubernetes identities', devWith((c) => { c.certificate.commonName = 'system:kube-controller-manager'; }),
       'clusters/dev.yaml: certificate.commonName: must not start with "system:"'],
+    ['an admission policy switch that is a string', devWith((c) => { c.issuer.admissionPolicy = 'false'; }),
+      'clusters/dev.yaml: issuer.admissionPolicy: must be true or false (got "false")'],
     ['an unknown top-level field', devWith((c) => { c.endpoints = 'localhost:7445'; }),
       'clusters/dev.yaml: endpoints: unknown field (allowed: endpoint, apiCAFile, assets, repositories, certificate, issuer, tolerations)'],
     ['an unknown nested field', devWith((c) => { c.certificate.lifetime = 600; }),

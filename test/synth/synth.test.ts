@@ -1,4 +1,6 @@
 import { parse } from 'yaml';
+import { parseCommand } from '../../jobs/src/config.ts';
+import { requestShape } from '../../jobs/src/csr-encoding.ts';
 import { loadClusterConfig } from '../../src/cluster-config.ts';
 import { renderCluster, type OutputFile } from '../../src/synth.ts';
 
@@ -31,8 +33,10 @@ describe.each(['dev', 'prod'])('GIVEN the shipped example cluster %s', (cluster)
     const others = files.map((file) => file.path.slice(cluster.length + 1)).filter((name) => name !== 'kustomization.yaml');
     expect(kustomization.resources).toEqual([...others].sort());
     expect(others[0]).toMatch(/^00-namespace-/);
-    expect(others.at(-2)).toMatch(/^10-job-/);
-    expect(others.at(-1)).toMatch(/^11-cronjob-/);
+    // The policy is in force before the issuer's ServiceAccount gets a right.
+    expect(others.findIndex((name) => name.startsWith('02-validatingadmissionpolicybinding-'))).toBeLessThan(others.findIndex((name) => /^\d\d-clusterrole-/.test(name)));
+    expect(others.at(-2)).toMatch(/^12-job-/);
+    expect(others.at(-1)).toMatch(/^13-cronjob-/);
   });
 });
 
@@ -100,7 +104,7 @@ describe('GIVEN the dev cluster', () => {
   });
 
   test('THEN cluster-scoped objects have no namespace and namespaced ones have one', () => {
-    const clusterScoped = ['Namespace', 'ClusterRole', 'ClusterRoleBinding'];
+    const clusterScoped = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'];
     for (const manifest of manifests) {
       if (clusterScoped.includes(manifest.kind)) expect(manifest.metadata.namespace).toBeUndefined();
       else expect(manifest.metadata.namespace).toMatch(/^cozy-/);
@@ -172,11 +176,71 @@ describe('GIVEN the dev cluster', () => {
       '--log-format=json',
     ]);
     expect(job.spec.template.spec.serviceAccountName).toBe('cert-issuer');
-    expect(job.spec.template.spec.automountServiceAccountToken).toBe(true);
     expect(job.spec).not.toHaveProperty('ttlSecondsAfterFinished');
     expect(job.spec.podFailurePolicy.rules).toEqual([
       { action: 'FailJob', onExitCodes: { containerName: 'cert-issuer', operator: 'In', values: [2, 4, 7] } },
     ]);
+  });
+});
+
+describe('GIVEN the dev cluster\'s issuer token', () => {
+  const manifests = manifestsOf(renderCluster(loadClusterConfig('clusters/dev.yaml')));
+  const pod = manifests.find((m) => m.kind === 'Job')!.spec.template.spec;
+
+  test('THEN no token is automounted, by the ServiceAccount or the pod', () => {
+    expect(find(manifests, 'ServiceAccount', 'cert-issuer', 'cozy-system').automountServiceAccountToken).toBe(false);
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  test('THEN the pod mounts one projected volume, a 10-minute token and the cluster CA, where the issuer reads them', () => {
+    expect(pod.volumes).toEqual([{
+      name: 'api-access',
+      projected: {
+        sources: [
+          { serviceAccountToken: { path: 'token', expirationSeconds: 600 } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        ],
+      },
+    }]);
+    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }]);
+    expect(parseCommand(pod.containers[0].args, { KUBERNETES_SERVICE_HOST: 'localhost', KUBERNETES_SERVICE_PORT: '7445' })).toMatchObject({
+      config: { cluster: { kind: 'in-cluster', serviceAccountDir: '/var/run/secrets/kubernetes.io/serviceaccount' } },
+    });
+  });
+});
+
+describe('GIVEN the dev cluster\'s CSR admission policy', () => {
+  const manifests = manifestsOf(renderCluster(loadClusterConfig('clusters/dev.yaml')));
+  const name = 'cozy-system.cert-issuer.flux-assets-bootstrap.io';
+  const policy = find(manifests, 'ValidatingAdmissionPolicy', name);
+
+  test('THEN it judges only the issuer\'s CSR creates and approvals, fails closed, and its binding denies', () => {
+    expect(policy.apiVersion).toBe('admissionregistration.k8s.io/v1');
+    expect(policy.spec.failurePolicy).toBe('Fail');
+    expect(policy.spec.matchConditions).toEqual([{ name: 'issuer', expression: 'request.userInfo.username == "system:serviceaccount:cozy-system:cert-issuer"' }]);
+    expect(policy.spec.matchConstraints.resourceRules.map((r: any) => `${r.operations} ${r.resources}`)).toEqual(['CREATE certificatesigningrequests', 'UPDATE certificatesigningrequests/approval']);
+    expect(find(manifests, 'ValidatingAdmissionPolicyBinding', name).spec).toEqual({ policyName: name, validationActions: ['Deny'] });
+  });
+
+  test('THEN it pins the signer, the usages, the lifetime, and the request to the issuer\'s encoding of its CN and key size', () => {
+    const shape = requestShape({ commonName: 'cozystack-assets-reader', organization: undefined }, 2048);
+    const expressions = policy.spec.validations.map((v: any) => v.expression);
+    expect(expressions).toEqual([
+      "request.operation == 'CREATE' || variables.csr.spec.username == request.userInfo.username",
+      'variables.csr.spec.signerName == "kubernetes.io/kube-apiserver-client"',
+      'has(variables.csr.spec.usages) && size(variables.csr.spec.usages) == 2 && ["digital signature", "client auth"].all(u, u in variables.csr.spec.usages)',
+      'has(variables.csr.spec.expirationSeconds) && variables.csr.spec.expirationSeconds <= 31536000',
+      `variables.csr.spec.request.startsWith("${shape.prefix}")`,
+      `size(variables.csr.spec.request) == ${shape.length} && variables.csr.spec.request.matches("${shape.pattern}")`,
+    ]);
+    for (const validation of policy.spec.validations) expect(validation.messageExpression).toContain('CSR refused by the cozy-system/cert-issuer issuer policy: ');
+  });
+
+  test('WHEN admissionPolicy is false THEN neither the policy nor its binding is synthesized, and the Job is the same', () => {
+    const dev = loadClusterConfig('clusters/dev.yaml');
+    const off = manifestsOf(renderCluster({ ...dev, issuer: { ...dev.issuer, admissionPolicy: false } }));
+    expect(off.filter((m) => m.kind.startsWith('ValidatingAdmissionPolicy'))).toEqual([]);
+    expect(off.find((m) => m.kind === 'Job')).toEqual(manifests.find((m) => m.kind === 'Job'));
   });
 });
 
@@ -198,7 +262,7 @@ describe('GIVEN the prod cluster with a CA override and a 90-day lifetime', () =
 
   test('THEN the CA is shipped in a ConfigMap, mounted read-only and passed to the issuer', () => {
     expect(find(manifests, 'ConfigMap', 'cert-issuer-api-ca', 'cozy-system').data['ca.crt']).toMatch(/^-----BEGIN CERTIFICATE-----/);
-    expect(container.volumeMounts).toEqual([{ name: 'api-ca', mountPath: '/etc/cert-issuer/ca', readOnly: true }]);
+    expect(container.volumeMounts).toContainEqual({ name: 'api-ca', mountPath: '/etc/cert-issuer/ca', readOnly: true });
     expect(container.args).toContain('--ca-file=/etc/cert-issuer/ca/ca.crt');
     expect(container.args).toContain('--expiration-seconds=7776000');
     expect(container.args).toContain('--key-bits=3072');

@@ -1,0 +1,282 @@
+// Issue 12 on the real control plane: what a stolen token of the issuer's ServiceAccount can do.
+// With the synthesized ValidatingAdmissionPolicy (the default), the real kube-apiserver refuses
+// every forged CSR at create, and any approval of another user's CSR, with the policy's message,
+// while the Job and the renewal CronJob still issue; the pods' tokens expire within 10 minutes.
+// With `issuer.admissionPolicy: false` the same forgeries are created, approved and signed, so it
+// is the policy, not something else, that stops them.
+//
+// Runs after day2.e2e.test.ts (test/e2e/sequencer.cjs) on the same plane, or alone; it starts
+// from, and leaves behind, a healthy bootstrap: dist/dev applied and a valid Secret everywhere.
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeCsr } from '../../jobs/src/csr-encoding.ts';
+import { type CsrSpec, type Forgery, forgeries, refusal, rsaKeyPair } from '../jobs/forged-csrs.ts';
+import { Kube } from './harness/kube.ts';
+import { waitFor } from './harness/proc.ts';
+import {
+  condition, containerLog, deleteJob, e2eContext, fluxApply, jobDiagnostics, jobEnd, jobPods, synthVariant,
+} from './harness/testkit.ts';
+import { installWebhook } from './harness/webhook.ts';
+
+const { state, dist, admin, kubectl, issuerNs, secretPath, recreateJob, rerunJob, deleteSecrets, makeHealthy, doctor } = e2eContext();
+const csrsPath = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
+const forgedLabel = { 'fab-e2e.test/forged-csr': 'true' };
+const policyName = dist.objects.find((o) => o.obj.kind === 'ValidatingAdmissionPolicy')!.obj.metadata.name as string;
+const arg = (name: string) => (dist.job.spec.template.spec.containers[0].args as string[]).find((a) => a.startsWith(`--${name}=`))!.split('=')[1]!;
+const issuerCsr = {
+  commonName: dist.commonName,
+  keyBits: Number(arg('key-bits')),
+  signerName: arg('signer-name'),
+  maxExpirationSeconds: Number(arg('expiration-seconds')),
+};
+const forged = forgeries(issuerCsr);
+let serial = 0;
+
+/** A client that authenticates with a fresh TokenRequest token of the issuer's ServiceAccount, as `kubectl create token` gives. */
+async function issuerClient(): Promise<Kube> {
+  const request = await admin.call('POST', `/api/v1/namespaces/${issuerNs}/serviceaccounts/${dist.job.spec.template.spec.serviceAccountName}/token`, {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    spec: { expirationSeconds: 600 },
+  });
+  return new Kube({ server: admin.creds.server, ca: admin.creds.ca, token: request.status.token });
+}
+
+function csrObject(spec: CsrSpec): any {
+  return {
+    apiVersion: 'certificates.k8s.io/v1',
+    kind: 'CertificateSigningRequest',
+    metadata: { name: `fab-e2e-forged-${process.pid}-${++serial}`, labels: forgedLabel },
+    spec: {
+      request: Buffer.from(spec.pem, 'latin1').toString('base64'),
+      signerName: spec.signerName,
+      usages: spec.usages,
+      ...(spec.expirationSeconds !== undefined && { expirationSeconds: spec.expirationSeconds }),
+    },
+  };
+}
+
+/** A CSR exactly as the issuer would create it, for any CN and key size. */
+function issuerRequest(commonName = issuerCsr.commonName, keyBits = issuerCsr.keyBits): any {
+  const pem = encodeCsr({ commonName, organization: undefined }, rsaKeyPair(keyBits), keyBits);
+  return csrObject({ pem, signerName: issuerCsr.signerName, usages: forged[0]!.spec.usages, expirationSeconds: 600 });
+}
+
+/** PUT on the approval subresource with an Approved condition added. */
+function approve(kube: Kube, csr: any) {
+  const condition = { type: 'Approved', status: 'True', reason: 'FabE2e', message: 'approved with the issuer token', lastUpdateTime: new Date().toISOString() };
+  return kube.raw('PUT', `${csrsPath}/${csr.metadata.name}/approval`, { ...csr, status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), condition] } });
+}
+
+async function deleteForgedCsrs(): Promise<void> {
+  const selector = encodeURIComponent(Object.entries(forgedLabel).map(([k, v]) => `${k}=${v}`).join(','));
+  await admin.raw('DELETE', `${csrsPath}?labelSelector=${selector}`);
+}
+
+/** The policy takes effect (or ends) when the API server's informer sees it: ask with a dry run until the answer changes. */
+function policyInForce(issuer: Kube, inForce: boolean): Promise<true> {
+  const probe = csrObject(forged[0]!.spec);
+  return waitFor(`the CSR policy to be ${inForce ? 'in force' : 'gone'}`, async () => {
+    const res = await issuer.raw('POST', `${csrsPath}?dryRun=All`, probe);
+    return (inForce ? res.status === 422 && res.text.includes(policyName) : res.status === 201) || undefined;
+  }, { timeoutMs: 30_000, intervalMs: 500 });
+}
+
+/** The claims of a JWT, unverified: the test only reads what the pod was given. */
+const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
+
+let issuer: Kube;
+
+beforeAll(async () => {
+  await makeHealthy();
+  issuer = await issuerClient();
+  await policyInForce(issuer, true);
+});
+
+afterAll(async () => {
+  await deleteForgedCsrs();
+  issuer?.close();
+  admin.close();
+});
+
+describe('with the admission policy (the default)', () => {
+  test('GIVEN dist/dev applied THEN the API server type-checked the policy without a warning', async () => {
+    const policy = await admin.get(`/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/${policyName}`);
+    expect(policy.status?.typeChecking?.expressionWarnings ?? []).toEqual([]);
+    expect(condition(policy, 'Ready')?.status ?? 'True').toBe('True');
+  });
+
+  test.each(forged.map((f) => [f.what, f] as const))('GIVEN the issuer token WHEN it creates a CSR with %s THEN the API server refuses it with the policy\'s reason', async (_, forgery) => {
+    const csr = csrObject(forgery.spec);
+    const res = await issuer.raw('POST', csrsPath, csr);
+    expect({ status: res.status, message: res.json?.message }).toEqual({
+      status: 422,
+      message: expect.stringContaining(`ValidatingAdmissionPolicy '${policyName}' with binding '${policyName}' denied request: CSR refused by the ${issuerNs}/cert-issuer issuer policy: ${forgery.refusedFor}`),
+    });
+    expect(await admin.find(`${csrsPath}/${csr.metadata.name}`)).toBeUndefined();
+  });
+
+  test('GIVEN a pending CSR another user created WHEN the issuer token approves it THEN the policy refuses, naming the requester, and it stays unapproved', async () => {
+    const csr = await admin.call('POST', csrsPath, csrObject({ ...forged[0]!.spec }));
+    const res = await approve(issuer, csr);
+    expect({ status: res.status, message: res.json?.message }).toEqual({
+      status: 422,
+      message: expect.stringContaining(`it may approve only its own CSRs; ${csr.metadata.name} was requested by ${csr.spec.username}`),
+    });
+    expect(condition(await admin.get(`${csrsPath}/${csr.metadata.name}`), 'Approved')).toBeUndefined();
+  });
+
+  test('GIVEN the issuer token WHEN it creates and approves a CSR exactly as the issuer encodes it THEN the policy admits both: a thief gets only the reader\'s identity', async () => {
+    const csr = await issuer.call('POST', csrsPath, issuerRequest());
+    expect((await approve(issuer, csr)).status).toBe(200);
+    const signed = await waitFor('the signer to sign', async () => (await admin.get(`${csrsPath}/${csr.metadata.name}`)).status?.certificate);
+    expect(new X509Certificate(Buffer.from(signed, 'base64')).subject).toBe(`CN=${issuerCsr.commonName}`);
+  });
+
+  test('GIVEN the policy WHEN the Job and a run of the renewal CronJob issue THEN both complete, and the token each pod got expires within 10 minutes', async () => {
+    const runs: { job: string; viaCronJob: boolean }[] = [{ job: dist.job.metadata.name, viaCronJob: false }, { job: 'fab-e2e-renewal-now', viaCronJob: true }];
+    try {
+      for (const { job, viaCronJob } of runs) {
+        await deleteSecrets(); // so that the run issues, through the policy
+        if (viaCronJob) {
+          const created = await kubectl('create', 'job', '-n', issuerNs, `--from=cronjob/cert-issuer-renewal`, job);
+          expect(created.stderr).toBe('');
+        } else {
+          await recreateJob();
+        }
+        const finished = await jobEnd(admin, state, issuerNs, job);
+        if (condition(finished, 'Complete')?.status !== 'True') throw new Error(`${job} failed:\n${await jobDiagnostics(admin, state, issuerNs, job)}`);
+        expect(await admin.find(secretPath(issuerNs))).toBeDefined();
+
+        const [pod] = await jobPods(admin, issuerNs, job);
+        expect(pod.spec.automountServiceAccountToken).toBe(false);
+        const tokenSources = pod.spec.volumes.flatMap((v: any) => v.projected?.sources ?? []).filter((s: any) => s.serviceAccountToken);
+        expect(tokenSources).toEqual([{ serviceAccountToken: { path: 'token', expirationSeconds: 600 } }]);
+        // What the simulated kubelet wrote into the pod's projected volume, from its TokenRequest.
+        const token = readFileSync(join(state.stateDir, 'pods', pod.metadata.uid, 'volumes', 'api-access', 'token'), 'utf8');
+        const claims = claimsOf(token);
+        expect(claims.sub).toBe(dist.issuer);
+        expect(claims['kubernetes.io'].pod.name).toBe(pod.metadata.name);
+        expect(claims.exp - claims.iat).toBeLessThanOrEqual(600);
+        expect(claims.exp * 1000 - Date.now()).toBeLessThanOrEqual(600_000);
+      }
+    } finally {
+      await deleteJob(admin, issuerNs, 'fab-e2e-renewal-now');
+    }
+  });
+
+  test('GIVEN a mutating webhook that swaps the issuer\'s request for a foreign subject WHEN the Job runs THEN the API server refuses the CSR and the Job ends at once with exit 4 and the policy\'s reason', async () => {
+    const foreign = forged.find((f) => f.identity === 'admin-impostor')!;
+    const swapper = await installWebhook(admin, state, {
+      name: 'fab-e2e-csr-swapper',
+      kind: 'Mutating',
+      rule: { apiGroups: ['certificates.k8s.io'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['certificatesigningrequests'] },
+      labels: { 'flux-assets-bootstrap.io/secret': dist.secretName },
+      answer: () => ({ allowed: true, patch: [{ op: 'replace', path: '/spec/request', value: Buffer.from(foreign.spec.pem).toString('base64') }] }),
+    });
+    try {
+      await deleteSecrets();
+      const job = await rerunJob();
+      expect(swapper.requests.length).toBeGreaterThan(0);
+      expect(condition(job, 'Failed')).toMatchObject({ status: 'True', reason: 'PodFailurePolicy' });
+      const [pod] = await jobPods(admin, issuerNs, dist.job.metadata.name);
+      expect(pod.status.containerStatuses[0].state.terminated.exitCode).toBe(4);
+      expect(readFileSync(containerLog(state, pod), 'utf8')).toContain(`the API server refused CSR ${dist.secretName}-`);
+      expect(readFileSync(containerLog(state, pod), 'utf8')).toContain(refusal.subject);
+    } finally {
+      await swapper.remove();
+    }
+    expect(condition(await rerunJob(), 'Complete')?.status).toBe('True');
+  });
+
+  test('GIVEN a CN outside PrintableString and a 3072-bit key WHEN that config is applied THEN the Job issues through its policy, which refuses the same CN with another key size', async () => {
+    const commonName = 'flux_reader@lecteur-é';
+    const variant = await synthVariant((c) => { c.certificate.commonName = commonName; c.certificate.keyBits = 3072; });
+    try {
+      // The policy files come first in dist/ (kubectl apply -f applies by name); wait for the
+      // API server to use the new one before the new Job asks it anything.
+      for (const { obj, file } of variant.objects.filter((o) => o.obj.kind.startsWith('ValidatingAdmissionPolicy'))) {
+        expect({ kind: obj.kind, ...(await kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=kustomize-controller', '-f', file)) }).toMatchObject({ kind: obj.kind, code: 0 });
+      }
+      await waitFor('the policy for the new CN to be in force', async () => ((await issuer.raw('POST', `${csrsPath}?dryRun=All`, issuerRequest(commonName, 3072))).status === 201 ? true : undefined), { timeoutMs: 30_000, intervalMs: 500 });
+      const refused = await issuer.raw('POST', `${csrsPath}?dryRun=All`, issuerRequest(commonName, 2048));
+      expect({ status: refused.status, message: refused.json?.message }).toEqual({ status: 422, message: expect.stringContaining(`${refusal.subject} CN=${commonName} with an RSA 3072-bit key`) });
+
+      expect((await fluxApply(kubectl, variant, dist)).code).toBe(0);
+      const job = await jobEnd(admin, state, issuerNs, variant.job.metadata.name);
+      if (condition(job, 'Complete')?.status !== 'True') throw new Error(`the Job failed:\n${await jobDiagnostics(admin, state, issuerNs, variant.job.metadata.name)}`);
+      const secret = await admin.get(secretPath(issuerNs));
+      const cert = new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
+      expect(cert.subject).toBe(`CN=${commonName}`);
+      expect(cert.publicKey.asymmetricKeyDetails?.modulusLength).toBe(3072);
+    } finally {
+      expect((await fluxApply(kubectl, dist, variant)).code).toBe(0);
+      variant.remove();
+    }
+    // The old config back: once its policy is in force again, its Job issues for the old CN.
+    await waitFor('the dev policy to be in force again', async () => ((await issuer.raw('POST', `${csrsPath}?dryRun=All`, issuerRequest())).status === 201 ? true : undefined), { timeoutMs: 30_000, intervalMs: 500 });
+    await deleteSecrets();
+    expect(condition(await rerunJob(), 'Complete')?.status).toBe('True');
+  });
+
+  test('GIVEN the policy in force WHEN doctor runs THEN it finds the policy and its dry-run forgery refused', async () => {
+    const { code, lines } = await doctor();
+    expect(lines).toContainEqual(`ok   CSR admission policy ${policyName}: policy and binding (Deny) present`);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^ok   CSR admission policy refuses CN=system:kube-controller-manager from ${dist.issuer} \\(server-side dry run\\): .*${refusal.subject}`)));
+    expect({ code, failed: lines.filter((l) => l.startsWith('FAIL')) }).toEqual({ code: 0, failed: [] });
+  });
+});
+
+describe('without the admission policy (issuer.admissionPolicy: false)', () => {
+  let withoutPolicy: Awaited<ReturnType<typeof synthVariant>>;
+
+  beforeAll(async () => {
+    withoutPolicy = await synthVariant((c) => { c.issuer.admissionPolicy = false; });
+    const applied = await fluxApply(kubectl, withoutPolicy, dist);
+    expect(applied.pruned.sort()).toEqual(['ValidatingAdmissionPolicy/' + policyName, 'ValidatingAdmissionPolicyBinding/' + policyName]);
+    await policyInForce(issuer, false);
+  });
+
+  afterAll(async () => {
+    expect((await fluxApply(kubectl, dist, withoutPolicy)).code).toBe(0);
+    withoutPolicy.remove();
+    await policyInForce(issuer, true);
+  });
+
+  /** Creates, approves with the issuer token and waits for the certificate; returns its subject. */
+  async function mint(forgery: Forgery): Promise<{ created: number; approved?: number; subject?: string }> {
+    const res = await issuer.raw('POST', csrsPath, csrObject(forgery.spec));
+    if (res.status !== 201) return { created: res.status };
+    const approved = await approve(issuer, res.json);
+    if (approved.status !== 200) return { created: res.status, approved: approved.status };
+    const signed = await waitFor(`the signer to sign ${forgery.what}`, async () => (await admin.get(`${csrsPath}/${res.json.metadata.name}`)).status?.certificate);
+    return { created: 201, approved: 200, subject: new X509Certificate(Buffer.from(signed, 'base64')).subject };
+  }
+
+  test.each(forged.filter((f) => f.spec.signerName === issuerCsr.signerName).map((f) => [f.what, f] as const))(
+    'GIVEN the issuer token WHEN it creates a CSR with %s and approves it THEN the signer signs it',
+    async (_, forgery) => {
+      const minted = await mint(forgery);
+      expect(minted).toMatchObject({ created: 201, approved: 200 });
+      expect(minted.subject?.split('\n')).toContain(`CN=${forgery.identity}`);
+    },
+  );
+
+  test('GIVEN the issuer token WHEN it creates a CSR for another signer THEN it is created (only RBAC keeps it from approving that signer)', async () => {
+    const forgery = forged.find((f) => f.spec.signerName !== issuerCsr.signerName)!;
+    expect(await mint(forgery)).toEqual({ created: 201, approved: 403 });
+  });
+
+  test('GIVEN a pending CSR another user created WHEN the issuer token approves it THEN it is approved', async () => {
+    const csr = await admin.call('POST', csrsPath, csrObject({ ...forged[0]!.spec }));
+    expect((await approve(issuer, csr)).status).toBe(200);
+  });
+
+  test('GIVEN no policy while the config wants one WHEN doctor runs THEN it fails both policy checks, saying the dry-run forgery was admitted', async () => {
+    const { code, lines } = await doctor();
+    expect(code).toBe(1);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^FAIL CSR admission policy ${policyName.replaceAll('.', '\\.')}: missing; re-apply dist/dev`)));
+    expect(lines).toContainEqual(expect.stringMatching(/^FAIL CSR admission policy refuses CN=system:kube-controller-manager .*: admitted: a stolen issuer token can have any identity signed/));
+  });
+});
