@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { App } from 'cdk8s';
-import { stringify } from 'yaml';
 import { ClusterConfigError, type ClusterConfig, loadClusterConfig } from './cluster-config.ts';
 import { FluxAssetsBootstrap } from './flux-assets-bootstrap.ts';
+import { manifestYaml } from './manifest-yaml.ts';
 
 /** A file of the synthesized output, relative to the output folder. */
 export interface OutputFile {
@@ -62,8 +62,9 @@ export function renderCluster(cluster: ClusterConfig): OutputFile[] {
     resources: manifests.map(({ file }) => file),
   };
   return [
-    ...manifests.map(({ manifest, file }) => ({ path: join(cluster.name, file), content: header + stringify(manifest, { lineWidth: 0 }) })),
-    { path: join(cluster.name, 'kustomization.yaml'), content: header + stringify(kustomization) },
+    ...manifests.map(({ manifest, file }) => ({ path: join(cluster.name, file), content: header + manifestYaml(manifest) })),
+    // File names hold no spaces, so the default line width never folded one: the same bytes.
+    { path: join(cluster.name, 'kustomization.yaml'), content: header + manifestYaml(kustomization) },
   ];
 }
 
