@@ -75,10 +75,11 @@ export function renderCluster(cluster: ClusterConfig): OutputFile[] {
  * Most runs (a pre-commit hook, CI's drift check) change a few files or none, and creating and
  * deleting thousands of files costs more than the whole synth: so an identical tree is left
  * alone, and the new tree hard-links every file whose bytes did not change.
+ * @returns false when `outDir` already held exactly `files`
  */
-export function replaceFolder(outDir: string, files: readonly OutputFile[]): void {
+export function replaceFolder(outDir: string, files: readonly OutputFile[]): boolean {
   const { unchanged, identical } = compareTree(outDir, files);
-  if (identical) return;
+  if (identical) return false;
 
   const suffix = randomBytes(4).toString('hex');
   const staging = join(dirname(outDir), `.${basename(outDir)}.new-${suffix}`);
@@ -105,6 +106,7 @@ export function replaceFolder(outDir: string, files: readonly OutputFile[]): voi
       if (hadOld) renameSync(retired, outDir);
       throw error;
     }
+    return true;
   } finally {
     rmSync(staging, { recursive: true, force: true });
     rmSync(retired, { recursive: true, force: true });

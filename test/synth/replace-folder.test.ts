@@ -31,7 +31,7 @@ const expectedTree = { dev: '<dir>', prod: '<dir>', 'dev/a.yaml': 'a: 1\n', 'dev
 
 describe('GIVEN no output folder yet', () => {
   test('WHEN the files are written THEN the folder holds exactly them and nothing is left beside it', () => {
-    replaceFolder(out, files);
+    expect(replaceFolder(out, files)).toBe(true);
     expect(tree(out)).toEqual(expectedTree);
     expect(readdirSync(scratch)).toEqual(['dist']);
   });
@@ -43,7 +43,7 @@ describe('GIVEN an output folder that already holds exactly the files', () => {
     const before = files.map((file) => inode(file.path));
     const folderBefore = statSync(out).ino;
 
-    replaceFolder(out, files);
+    expect(replaceFolder(out, files)).toBe(false);
 
     expect(files.map((file) => inode(file.path))).toEqual(before);
     expect(statSync(out).ino).toBe(folderBefore);
@@ -65,7 +65,7 @@ describe('GIVEN an output folder that differs from the new files', () => {
     const unchangedBefore = inode('dev/a.yaml');
     change(out);
 
-    replaceFolder(out, files);
+    expect(replaceFolder(out, files)).toBe(true);
 
     expect(tree(out)).toEqual(expectedTree);
     expect(inode('dev/a.yaml')).toBe(unchangedBefore);
