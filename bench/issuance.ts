@@ -10,6 +10,8 @@ import { startPlane } from '../test/e2e/harness/plane.ts';
 import type { PlaneState } from '../test/e2e/harness/env.ts';
 import { auditEventsSince, loadDist, writesAmong } from '../test/e2e/harness/testkit.ts';
 import { compare, type Comparison, measure, type Run } from './measure.ts';
+import { type Breakdown, issuerCategories, profile } from './profile.ts';
+import { issuerEnv } from './startup.ts';
 
 const root = process.cwd();
 const bundle = join(root, 'jobs/build/cert-issuer.mjs');
@@ -20,6 +22,8 @@ export interface IssuanceResults {
   /** Writes by the issuer's ServiceAccount during all no-op runs, from the audit log. */
   readonly noopWrites: number;
   readonly bringUpMs: number;
+  /** CPU profiles of one issue and one no-op run of `profiledBundle`, when given. */
+  readonly profiles?: { readonly issue: Breakdown; readonly noop: Breakdown };
 }
 
 /** The plane for the benchmark: the same one the e2e suite starts, torn down by PID at the end. */
@@ -37,7 +41,14 @@ export async function withPlane<T>(body: (state: PlaneState) => Promise<T>): Pro
   }
 }
 
-export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: number): Promise<IssuanceResults> {
+export interface IssuanceOptions {
+  /** The image's compile cache (see makeCompileCache). */
+  readonly compileCache: string;
+  /** A build of the bundle with its names kept, to profile one issue and one no-op run of. */
+  readonly profiledBundle?: string;
+}
+
+export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: number, { compileCache, profiledBundle }: IssuanceOptions): Promise<IssuanceResults> {
   const kubectl = (...args: string[]) =>
     execFileSync(state.kubectl, args, { encoding: 'utf8', env: { ...process.env, KUBECONFIG: state.kubeconfigs.admin }, timeout: 120_000 });
   const dist = loadDist('dev');
@@ -56,11 +67,8 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
     writeFileSync(join(serviceAccountDir, 'token'), kubectl('create', 'token', 'cert-issuer', '-n', 'cozy-system', '--duration=2h').trim());
     writeFileSync(join(serviceAccountDir, 'ca.crt'), readFileSync(state.caCert));
     writeFileSync(join(serviceAccountDir, 'namespace'), 'cozy-system');
-    const issuer = () => measure({
-      command: process.execPath,
-      args: [bundle, ...args],
-      env: { PATH: process.env.PATH, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '7445', CERT_ISSUER_SERVICEACCOUNT_DIR: serviceAccountDir },
-    });
+    const env = issuerEnv(serviceAccountDir, 7445, compileCache);
+    const issuer = () => measure({ command: process.execPath, args: [bundle, ...args], env });
     const manual = () => measure({
       command: join(root, 'test/manual-flow/issue-cert.sh'),
       args: [`--secret-name=${secretName}`, `--namespaces=${namespaces.join(',')}`, `--common-name=${dist.commonName}`],
@@ -77,7 +85,12 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
     const auditBefore = statSync(state.auditLog).size;
     const noop = Array.from({ length: noopRuns }, issuer);
     const noopWrites = writesAmong(auditEventsSince(state.auditLog, auditBefore).filter((e) => e.user.username === dist.issuer)).length;
-    return { issue, noop, noopWrites, bringUpMs };
+    if (profiledBundle === undefined) return { issue, noop, noopWrites, bringUpMs };
+
+    const profiled = () => profile([profiledBundle, ...args], issuerCategories, env);
+    const noopProfile = profiled();
+    deleteSecrets();
+    return { issue, noop, noopWrites, bringUpMs, profiles: { issue: profiled(), noop: noopProfile } };
   } finally {
     rmSync(serviceAccountDir, { recursive: true, force: true });
   }
