@@ -84,8 +84,8 @@ export interface ScalingPoint {
 
 /**
  * Synth of generated clusters, interleaved so that load spikes hit every size alike. Each timed
- * run writes a fresh folder (the old one is removed untimed before it), the cost of a first synth
- * or of one where everything changed; each is followed by a re-synth of the same configs.
+ * run writes a folder that does not exist yet, the cost of a first synth or of one where
+ * everything changed; each is followed by a re-synth of the same configs into it.
  */
 export function benchSynthScaling(rounds: number, sizes: readonly number[]): ScalingPoint[] {
   const scratch = mkdtempSync(join(tmpdir(), 'fab-bench-scaling-'));
@@ -94,8 +94,9 @@ export function benchSynthScaling(rounds: number, sizes: readonly number[]): Sca
     for (const size of sizes) generateClusters(join(scratch, `clusters-${size}`), size);
     for (let round = -1; round < rounds; round++) {
       for (const size of sizes) {
-        const out = join(scratch, `out-${size}`);
-        rmSync(out, { recursive: true, force: true });
+        // A new folder each time: deleting the last one first would time the disk still busy with
+        // it (it discards freed blocks); every folder goes at the end.
+        const out = join(scratch, `out-${size}-${round + 1}`);
         const synth = () => measure({
           command: process.execPath,
           args: [join(root, 'src/cli.mjs'), '--clusters', join(scratch, `clusters-${size}`), '--out', out],
