@@ -135,6 +135,12 @@ if (issuance.profiles) {
   issuerProfiles['issue run'] = issuance.profiles.issue;
 }
 
+const timelineTable = [
+  '| ms after spawn | step | message |',
+  '| --- | --- | --- |',
+  ...issuance.issueTimeline.map(({ ms, step, msg }) => `| ${ms} | ${step} | ${msg} |`),
+].join('\n');
+
 const marker = '<!-- Hand-written notes below; npm run bench keeps them. -->';
 const benchmarksFile = join(root, 'BENCHMARKS.md');
 const notes = existsSync(benchmarksFile) ? readFileSync(benchmarksFile, 'utf8').split(marker)[1] ?? '\n' : '\n';
@@ -170,6 +176,10 @@ The cert-issuer, from the same bundle built with its names kept. RSA key generat
 libuv's thread pool and is not sampled; the main thread shows only the wait for it, if any.
 
 ${profileTable(issuerProfiles)}
+
+The median issue run's own log, step by step (its clock has millisecond resolution):
+
+${timelineTable}
 
 ${marker}${notes}`);
 console.log(JSON.stringify(results, null, 2));

@@ -22,6 +22,8 @@ export interface IssuanceResults {
   /** Writes by the issuer's ServiceAccount during all no-op runs, from the audit log. */
   readonly noopWrites: number;
   readonly bringUpMs: number;
+  /** The issuer's log of the median issue run: each step with its time since the spawn. */
+  readonly issueTimeline: readonly TimelineStep[];
   /** CPU profiles of one issue and one no-op run of `profiledBundle`, when given. */
   readonly profiles?: { readonly issue: Breakdown; readonly noop: Breakdown };
 }
@@ -39,6 +41,21 @@ export async function withPlane<T>(body: (state: PlaneState) => Promise<T>): Pro
     if (survivors.length) console.error(`bench: could not stop ${survivors.join(', ')}`);
     else rmSync(state.stateDir, { recursive: true, force: true });
   }
+}
+
+export interface TimelineStep {
+  readonly step: string;
+  readonly msg: string;
+  readonly ms: number;
+}
+
+/** The JSON log lines of a run, each placed in time from the run's spawn, then its exit. */
+export function timeline(run: Run): TimelineStep[] {
+  const steps = run.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => {
+    const { time, step, msg } = JSON.parse(line) as { time: string; step: string; msg: string };
+    return { step, msg, ms: Date.parse(time) - run.startedAt };
+  });
+  return [...steps, { step: '', msg: 'process exit', ms: Math.round(run.ms) }];
 }
 
 export interface IssuanceOptions {
@@ -85,12 +102,14 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
     const auditBefore = statSync(state.auditLog).size;
     const noop = Array.from({ length: noopRuns }, issuer);
     const noopWrites = writesAmong(auditEventsSince(state.auditLog, auditBefore).filter((e) => e.user.username === dist.issuer)).length;
-    if (profiledBundle === undefined) return { issue, noop, noopWrites, bringUpMs };
+    const medianIssue = [...issue.a].sort((a, b) => a.ms - b.ms)[issue.a.length >> 1]!;
+    const issueTimeline = timeline(medianIssue);
+    if (profiledBundle === undefined) return { issue, noop, noopWrites, bringUpMs, issueTimeline };
 
     const profiled = () => profile([profiledBundle, ...args], issuerCategories, env);
     const noopProfile = profiled();
     deleteSecrets();
-    return { issue, noop, noopWrites, bringUpMs, profiles: { issue: profiled(), noop: noopProfile } };
+    return { issue, noop, noopWrites, bringUpMs, issueTimeline, profiles: { issue: profiled(), noop: noopProfile } };
   } finally {
     rmSync(serviceAccountDir, { recursive: true, force: true });
   }
