@@ -3,6 +3,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { build } from 'esbuild';
+import { bundleOptions } from '../src/bundle-options.mjs';
 import { join } from 'node:path';
 import { compare, type Comparison, measure, median, type Run } from './measure.ts';
 
@@ -36,16 +37,7 @@ export async function benchSynthFloors(rounds: number): Promise<{ npmSynthMs: nu
   try {
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'floor', private: true, scripts: { noop: 'true' } }));
     const libraries = join(scratch, 'libraries.mjs');
-    await build({
-      stdin: { contents: "import 'cdk8s'; import 'cdk8s-plus-28'; import 'yaml';", resolveDir: root },
-      outfile: libraries,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-      logLevel: 'warning',
-    });
+    await build({ ...bundleOptions, stdin: { contents: "import 'cdk8s'; import 'cdk8s-plus-28'; import 'yaml';", resolveDir: root }, outfile: libraries });
     const compileCache = { ...process.env, NODE_COMPILE_CACHE: join(scratch, 'compile-cache') };
     const commands = {
       librariesMs: { command: process.execPath, args: [libraries], env: compileCache },

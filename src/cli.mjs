@@ -9,6 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, existsSync } from 'no
 import { enableCompileCache } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleOptions } from './bundle-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -36,17 +37,7 @@ async function bundled(entry) {
     const { build } = await import('esbuild');
     const partial = `${bundle}.${process.pid}.partial`;
     mkdirSync(dirname(bundle), { recursive: true });
-    await build({
-      entryPoints: [join(root, 'src', `${entry}.ts`)],
-      outfile: partial,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      // cdk8s and cdk8s-plus are CommonJS and call require() for Node's own modules.
-      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-      logLevel: 'warning',
-    });
+    await build({ ...bundleOptions, entryPoints: [join(root, 'src', `${entry}.ts`)], outfile: partial });
     renameSync(partial, bundle);
   }
   return import(pathToFileURL(bundle).href);
