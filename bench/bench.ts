@@ -10,7 +10,7 @@ import { loadDist } from '../test/e2e/harness/testkit.ts';
 import { benchIssuance, withPlane } from './issuance.ts';
 import { median } from './measure.ts';
 import { type Breakdown, issuerCategories, profile, synthCategories } from './profile.ts';
-import { benchStartup, issuerEnv, makeCompileCache, withFakeServiceAccount } from './startup.ts';
+import { benchStartup, issuerEnv, issuerRssFloorMiB, makeCompileCache, withFakeServiceAccount } from './startup.ts';
 import { benchSynth, benchSynthFloors, benchSynthScaling, generateClusters, type ScalingPoint } from './synth.ts';
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 10);
@@ -39,6 +39,7 @@ log(`synth: npm run synth vs npx cdk8s synth (ts-node), ${PAIRS} pairs`);
 const synth = await benchSynth(PAIRS);
 log(`cert-issuer start-up to its first API request vs a bare Node TLS connection, ${PAIRS} rounds`);
 const startup = await benchStartup(PAIRS, jobArgs, compileCache);
+const rssFloorMiB = issuerRssFloorMiB(PAIRS);
 
 log('CPU profiles: synth of the examples and of 1,000 fresh clusters, the issuer until its first request');
 generateClusters(join(scratch, 'clusters-1000'), 1000);
@@ -80,6 +81,7 @@ const results = {
   noop_ms_median: atMost(round(median(issuance.noop.map((run) => run.ms))), 100),
   noop_writes: atMost(issuance.noopWrites, 0),
   job_peak_rss_mib: atMost(round(Math.max(...[...issueRuns, ...issuance.noop].map((run) => run.peakRssMiB)), 1), 60),
+  job_peak_rss_floor_mib: round(rssFloorMiB, 1),
   bundle_bytes: atMost(bundleBytes, 450 * 1024),
   pairs: PAIRS,
   machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${process.platform}/${process.arch}`,
@@ -114,6 +116,7 @@ const table = [
   row('no-op run (valid certificate)', r.noop_ms_median, ' ms'),
   row('no-op API writes', r.noop_writes),
   row('cert-issuer peak RSS', r.job_peak_rss_mib, ' MiB'),
+  row('floor: `node` with HTTPS loaded, a TLS context and an RSA-2048 key', r.job_peak_rss_floor_mib, ' MiB'),
   row('cert-issuer bundle', r.bundle_bytes, ' bytes'),
 ].join('\n');
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median } from './measure.ts';
+import { measure, median } from './measure.ts';
 
 /** Runs `body` with a ServiceAccount mount whose token no API server would accept. */
 export async function withFakeServiceAccount<T>(body: (serviceAccountDir: string) => Promise<T> | T): Promise<T> {
@@ -82,4 +82,14 @@ export async function benchStartup(rounds: number, args: readonly string[], comp
     }
   }
   return { issuerMs: median(issuer), floorMs: median(bare) };
+}
+
+/**
+ * Peak RSS of the least an issue run does natively: Node with its HTTPS stack loaded, a TLS
+ * context holding the CA and an RSA-2048 key generated; the floor under the Job's peak RSS.
+ */
+export function issuerRssFloorMiB(rounds: number): number {
+  const script = `require('https'); require('tls').createSecureContext({ ca: require('fs').readFileSync(${JSON.stringify(join(process.cwd(), 'clusters/ca/prod-api.pem'))}) });
+    require('crypto').generateKeyPairSync('rsa', { modulusLength: 2048 });`;
+  return Math.max(...Array.from({ length: rounds }, () => measure({ command: process.execPath, args: ['-e', script] }).peakRssMiB));
 }
