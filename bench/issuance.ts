@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { PlaneState } from '../test/e2e/harness/env.ts';
 import { auditEventsSince, loadDist, writesAmong } from '../test/e2e/harness/testkit.ts';
 import { compare, type Comparison, measure, type Run } from './measure.ts';
+import { type Breakdown, issuerCategories, profile } from './profile.ts';
+import { issuerEnv } from './startup.ts';
 
 const root = process.cwd();
 const bundle = join(root, 'jobs/build/cert-issuer.mjs');
@@ -18,9 +20,35 @@ export interface IssuanceResults {
   /** Writes by the issuer's ServiceAccount during all no-op runs, from the audit log. */
   readonly noopWrites: number;
   readonly bringUpMs: number;
+  /** The issuer's log of the median issue run: each step with its time since the spawn. */
+  readonly issueTimeline: readonly TimelineStep[];
+  /** CPU profiles of one issue and one no-op run of `profiledBundle`, when given. */
+  readonly profiles?: { readonly issue: Breakdown; readonly noop: Breakdown };
 }
 
-export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: number): Promise<IssuanceResults> {
+export interface TimelineStep {
+  readonly step: string;
+  readonly msg: string;
+  readonly ms: number;
+}
+
+/** The JSON log lines of a run, each placed in time from the run's spawn, then its exit. */
+export function timeline(run: Run): TimelineStep[] {
+  const steps = run.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => {
+    const { time, step, msg } = JSON.parse(line) as { time: string; step: string; msg: string };
+    return { step, msg, ms: Date.parse(time) - run.startedAt };
+  });
+  return [...steps, { step: '', msg: 'process exit', ms: Math.round(run.ms) }];
+}
+
+export interface IssuanceOptions {
+  /** The image's compile cache (see makeCompileCache). */
+  readonly compileCache: string;
+  /** A build of the bundle with its names kept, to profile one issue and one no-op run of. */
+  readonly profiledBundle?: string;
+}
+
+export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: number, { compileCache, profiledBundle }: IssuanceOptions): Promise<IssuanceResults> {
   const kubectl = (...args: string[]) =>
     execFileSync(state.kubectl, args, { encoding: 'utf8', env: { ...process.env, KUBECONFIG: state.kubeconfigs.admin }, timeout: 120_000 });
   const dist = loadDist('dev');
@@ -39,11 +67,8 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
     writeFileSync(join(serviceAccountDir, 'token'), kubectl('create', 'token', 'cert-issuer', '-n', 'cozy-system', '--duration=2h').trim());
     writeFileSync(join(serviceAccountDir, 'ca.crt'), readFileSync(state.caCert));
     writeFileSync(join(serviceAccountDir, 'namespace'), 'cozy-system');
-    const issuer = () => measure({
-      command: process.execPath,
-      args: [bundle, ...args],
-      env: { PATH: process.env.PATH, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '7445', CERT_ISSUER_SERVICEACCOUNT_DIR: serviceAccountDir },
-    });
+    const env = issuerEnv(serviceAccountDir, 7445, compileCache);
+    const issuer = () => measure({ command: process.execPath, args: [bundle, ...args], env });
     const manual = () => measure({
       command: join(root, 'test/manual-flow/issue-cert.sh'),
       args: [`--secret-name=${secretName}`, `--namespaces=${namespaces.join(',')}`, `--common-name=${dist.commonName}`],
@@ -60,7 +85,14 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
     const auditBefore = statSync(state.auditLog).size;
     const noop = Array.from({ length: noopRuns }, issuer);
     const noopWrites = writesAmong(auditEventsSince(state.auditLog, auditBefore).filter((e) => e.user.username === dist.issuer)).length;
-    return { issue, noop, noopWrites, bringUpMs };
+    const medianIssue = [...issue.a].sort((a, b) => a.ms - b.ms)[issue.a.length >> 1]!;
+    const issueTimeline = timeline(medianIssue);
+    if (profiledBundle === undefined) return { issue, noop, noopWrites, bringUpMs, issueTimeline };
+
+    const profiled = () => profile([profiledBundle, ...args], issuerCategories, env);
+    const noopProfile = profiled();
+    deleteSecrets();
+    return { issue, noop, noopWrites, bringUpMs, issueTimeline, profiles: { issue: profiled(), noop: noopProfile } };
   } finally {
     rmSync(serviceAccountDir, { recursive: true, force: true });
   }

@@ -7,6 +7,9 @@ import { join } from 'node:path';
 export interface Run {
   readonly ms: number;
   readonly peakRssMiB: number;
+  /** Wall-clock time of the spawn, in epoch milliseconds, to place the process's own log times. */
+  readonly startedAt: number;
+  readonly stderr: string;
 }
 
 export interface Command {
@@ -21,6 +24,7 @@ export function measure({ command, args, cwd, env }: Command): Run {
   const scratch = mkdtempSync(join(tmpdir(), 'fab-bench-'));
   const timeFile = join(scratch, 'time');
   try {
+    const startedAt = Date.now();
     const started = process.hrtime.bigint();
     const result = spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, command, ...args], {
       cwd, env: env ?? process.env, encoding: 'utf8', timeout: 600_000,
@@ -30,7 +34,7 @@ export function measure({ command, args, cwd, env }: Command): Run {
       throw new Error(`${command} ${args.join(' ')} exited ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
     }
     const maxRssKiB = Number(readFileSync(timeFile, 'utf8').trim().split('\n').at(-1));
-    return { ms, peakRssMiB: maxRssKiB / 1024 };
+    return { ms, peakRssMiB: maxRssKiB / 1024, startedAt, stderr: result.stderr };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

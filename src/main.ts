@@ -16,7 +16,7 @@ function main(): void {
   const configFiles = findClusterConfigs(values.clusters);
   if (configFiles.length === 0) throw new UsageError(`no cluster configs (*.yaml) in ${values.clusters}/`);
   const files = loadClusterConfigs(configFiles).flatMap(renderCluster);
-  replaceFolder(values.out, files);
+  const changed = replaceFolder(values.out, files);
 
   // `cdk8s synth` expects manifests in its own output folder, which it empties first.
   const cdk8sOut = process.env.CDK8S_OUTDIR;
@@ -26,7 +26,8 @@ function main(): void {
       writeFileSync(join(cdk8sOut, file.path), file.content);
     }
   }
-  console.log(`synth: wrote ${files.length} files for ${configFiles.length} cluster(s) to ${values.out}/`);
+  const what = `${files.length} files for ${configFiles.length} cluster(s)`;
+  console.log(changed ? `synth: wrote ${what} to ${values.out}/` : `synth: ${values.out}/ already holds the ${what}`);
 }
 
 class UsageError extends Error {}

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { type Dirent, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { App } from 'cdk8s';
-import { stringify } from 'yaml';
 import { ClusterConfigError, type ClusterConfig, loadClusterConfig } from './cluster-config.ts';
 import { FluxAssetsBootstrap } from './flux-assets-bootstrap.ts';
+import { manifestYaml } from './manifest-yaml.ts';
 
 /** A file of the synthesized output, relative to the output folder. */
 export interface OutputFile {
@@ -63,23 +63,36 @@ export function renderCluster(cluster: ClusterConfig): OutputFile[] {
     resources: manifests.map(({ file }) => file),
   };
   return [
-    ...manifests.map(({ manifest, file }) => ({ path: join(cluster.name, file), content: header + stringify(manifest, { lineWidth: 0 }) })),
-    { path: join(cluster.name, 'kustomization.yaml'), content: header + stringify(kustomization) },
+    ...manifests.map(({ manifest, file }) => ({ path: join(cluster.name, file), content: header + manifestYaml(manifest) })),
+    // File names hold no spaces, so the default line width never folded one: the same bytes.
+    { path: join(cluster.name, 'kustomization.yaml'), content: header + manifestYaml(kustomization) },
   ];
 }
 
 /**
  * Replaces `outDir` with exactly `files`. The new tree is written beside it and swapped in with
  * renames, so a failure at any point leaves the old `outDir` as it was.
+ *
+ * Most runs (a pre-commit hook, CI's drift check) change a few files or none, and creating and
+ * deleting thousands of files costs more than the whole synth: so an identical tree is left
+ * alone, and the new tree hard-links every file whose bytes did not change.
+ * @returns false when `outDir` already held exactly `files`
  */
-export function replaceFolder(outDir: string, files: readonly OutputFile[]): void {
+export function replaceFolder(outDir: string, files: readonly OutputFile[]): boolean {
+  const { unchanged, identical } = compareTree(outDir, files);
+  if (identical) return false;
+
   const suffix = randomBytes(4).toString('hex');
   const staging = join(dirname(outDir), `.${basename(outDir)}.new-${suffix}`);
   const retired = join(dirname(outDir), `.${basename(outDir)}.old-${suffix}`);
   try {
+    const folders = new Set<string>();
     for (const file of files) {
-      mkdirSync(dirname(join(staging, file.path)), { recursive: true });
-      writeFileSync(join(staging, file.path), file.content);
+      const target = join(staging, file.path);
+      const folder = dirname(target);
+      if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
+      folders.add(folder);
+      if (!(unchanged.has(file.path) && linked(join(outDir, file.path), target))) writeFileSync(target, file.content);
     }
     let hadOld = true;
     try {
@@ -94,9 +107,44 @@ export function replaceFolder(outDir: string, files: readonly OutputFile[]): voi
       if (hadOld) renameSync(retired, outDir);
       throw error;
     }
+    return true;
   } finally {
     rmSync(staging, { recursive: true, force: true });
     rmSync(retired, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The paths of `files` that `outDir` already holds as regular files, byte for byte, and whether
+ * `outDir` holds nothing else.
+ */
+function compareTree(outDir: string, files: readonly OutputFile[]): { unchanged: Set<string>; identical: boolean } {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(outDir, { recursive: true, withFileTypes: true });
+  } catch {
+    return { unchanged: new Set(), identical: false }; // no old tree to reuse
+  }
+  const present = new Map(entries.map((entry) => [relative(outDir, join(entry.parentPath, entry.name)), entry]));
+  const unchanged = new Set<string>();
+  const expected = new Set<string>();
+  for (const file of files) {
+    if (present.get(file.path)?.isFile() && readFileSync(join(outDir, file.path)).equals(Buffer.from(file.content))) unchanged.add(file.path);
+    for (let path = file.path; path !== '.' && !expected.has(path); path = dirname(path)) expected.add(path);
+  }
+  const identical = unchanged.size === files.length
+    && present.size === expected.size
+    && [...present].every(([path, entry]) => expected.has(path) && (entry.isFile() || entry.isDirectory()));
+  return { unchanged, identical };
+}
+
+/** Hard-links `from` to `to`; false where the file system has no hard links, so the caller writes a copy. */
+function linked(from: string, to: string): boolean {
+  try {
+    linkSync(from, to);
+    return true;
+  } catch {
+    return false;
   }
 }
 

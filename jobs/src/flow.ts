@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { V1CertificateSigningRequest, V1Secret } from '@kubernetes/client-node';
 import { verifyCsrForApproval, type ExpectedCsr } from './approval.ts';
-import { chainVerifies, inspectCertificate, loadCsrTooling, type CertificateFacts, type KeyPair } from './certificate.ts';
+import { chainVerifies, generateKey, inspectCertificate, loadCsrTooling, type CertificateFacts, type KeyPair } from './certificate.ts';
 import type { Config } from './config.ts';
 import { encodeCsr } from './csr-encoding.ts';
 import { buildCsrObject, csrUsages, leftoverCsrs, outcomeOf, secretLabel, withApproval } from './csr.ts';
@@ -38,7 +38,7 @@ const maxRounds = 3;
  * certificate where it is missing, or issue a new one. A write that loses a race (409) starts
  * the round again from fresh reads, so no concurrent writer is silently overwritten.
  */
-export async function ensure(run: Run, key: Promise<KeyPair>): Promise<void> {
+export async function ensure(run: Run): Promise<void> {
   const { config, log } = run;
   const expected: Expected = { commonName: config.commonName, organization: config.organization, signerCaPem: run.signerCaPem, caCrt: run.caCrt };
   let issued: { csrName: string; certificate: Certificate } | undefined;
@@ -55,7 +55,7 @@ export async function ensure(run: Run, key: Promise<KeyPair>): Promise<void> {
       certificate = { files: decision.source, facts: decision.facts, renewAfter: decision.renewAfter };
       namespaces = decision.namespaces;
     } else {
-      issued ??= await issue(run, key);
+      issued ??= await issue(run);
       certificate = issued.certificate;
     }
     if ((await store(run, certificate, namespaces, stored)) === 'written') {
@@ -91,10 +91,11 @@ async function readSecrets(run: Run): Promise<Map<string, V1Secret | undefined>>
 }
 
 /** Key, CSR, verified approval, the signer's certificate, checked against our key and request. */
-async function issue(run: Run, keyGeneration: Promise<KeyPair>): Promise<{ csrName: string; certificate: Certificate }> {
+async function issue(run: Run): Promise<{ csrName: string; certificate: Certificate }> {
   const { config, kube, log } = run;
-  // The lookup and the CSR library's start-up run while the key is still being generated.
-  const [username, key] = await Promise.all([kube.whoAmI(), keyGeneration, loadCsrTooling()]);
+  // Only now, once the Secrets said so: a key generated on speculation took a core from the API
+  // server on every no-op run. The lookup and the CSR library's start-up overlap it.
+  const [username, key] = await Promise.all([kube.whoAmI(), generateKey(config.keyBits), loadCsrTooling()]);
   const csrName = `${config.secretName}-${randomBytes(4).toString('hex')}`;
   const request = buildCsrObject({
     name: csrName,

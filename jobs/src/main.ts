@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generateKey } from './certificate.ts';
 import { parseCommand, usage } from './config.ts';
 import { ExitCode, IssuerError } from './errors.ts';
 import { ensure } from './flow.ts';
@@ -27,10 +26,6 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const started = Date.now();
   const deadline = started + config.timeoutSeconds * 1000;
   try {
-    // Started first: key generation runs on the thread pool while we read the Secrets. The no-op
-    // path simply never awaits it.
-    const key = generateKey(config.keyBits);
-    key.catch(() => undefined);
     const connection = loadConnection(config);
     const kube = new Kube(connection, {
       deadline,
@@ -45,7 +40,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       namespaces: config.namespaces.join(','),
       signer: config.signerName,
     });
-    await ensure({ kube, config, ...readCas(config, connection), log, now: () => new Date(), deadline }, key);
+    await ensure({ kube, config, ...readCas(config, connection), log, now: () => new Date(), deadline });
     log.info('done', 'every namespace holds a valid certificate', { durationMs: Date.now() - started });
     return ExitCode.ok;
   } catch (error) {
@@ -55,8 +50,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
 }
 
-// Explicit exit: the no-op path leaves the speculative key generation running, and there is no
-// reason to wait for it.
+// Exit at once with the run's code: nothing still pending (a watch being torn down) may delay it.
 main(process.argv.slice(2), process.env).then(
   (code) => process.exit(code),
   (error: unknown) => {
