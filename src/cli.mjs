@@ -6,7 +6,7 @@
 // built from, so an edit to src/, imports/ or jobs/src/ or a dependency change rebuilds them once.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, existsSync } from 'node:fs';
-import { enableCompileCache } from 'node:module';
+import * as nodeModule from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleOptions } from './bundle-options.mjs';
@@ -28,8 +28,9 @@ const key = hash.digest('hex').slice(0, 16);
 const cacheDir = join(root, 'node_modules', '.cache', 'flux-assets-bootstrap');
 
 // V8 compiling the 1.4 MB bundle took a tenth of a synth of the examples; Node keeps the compiled
-// code beside the bundle (keyed by its content) and reuses it on the next run.
-enableCompileCache(join(cacheDir, 'v8'));
+// code beside the bundle (keyed by its content) and reuses it on the next run. Node before 22.1
+// has no compile cache: synth still runs there, only without it.
+nodeModule.enableCompileCache?.(join(cacheDir, 'v8'));
 
 async function bundled(entry) {
   const bundle = join(cacheDir, `${entry}-${key}.mjs`);
