@@ -211,8 +211,17 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
   const apiCA = typeof caFile === 'string' && caFile !== '' ? readCABundle(file, caFile, issues) : undefined;
   if (parsed === undefined || issues.length > 0) throw new ClusterConfigError(file, issues);
 
-  const { apiCAFile: _resolved, ...rest } = parsed;
-  return { name, file, ...rest, ...(apiCA === undefined ? {} : { apiCA }) };
+  const { apiCAFile: _resolved, tolerations, ...rest } = parsed;
+  return { name, file, ...rest, tolerations: tolerations.map(withOperator), ...(apiCA === undefined ? {} : { apiCA }) };
+}
+
+/**
+ * The toleration with its operator written out: the API's default is Equal, which with no key is
+ * refused and with a key but no value matches only an empty value. The config's default is what
+ * a user means by leaving it out: Equal when a value is given, else Exists.
+ */
+function withOperator(toleration: TolerationConfig): TolerationConfig {
+  return { ...toleration, operator: toleration.operator ?? (toleration.value === undefined ? 'Exists' : 'Equal') };
 }
 
 /**
