@@ -8,11 +8,11 @@ export const secretLabel = 'flux-assets-bootstrap.io/secret';
 export const csrUsages = ['digital signature', 'client auth'];
 
 export interface CsrSpec {
-  name: string;
-  secretName: string;
-  requestPem: string;
-  signerName: string;
-  expirationSeconds: number;
+  readonly name: string;
+  readonly secretName: string;
+  readonly requestPem: string;
+  readonly signerName: string;
+  readonly expirationSeconds: number;
 }
 
 export function buildCsrObject(spec: CsrSpec): V1CertificateSigningRequest {

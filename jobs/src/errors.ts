@@ -16,8 +16,8 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** An expected failure: its message is one operator-readable line, never a stack trace. */
 export class IssuerError extends Error {
-  constructor(
-    readonly exitCode: ExitCode,
+  public constructor(
+    public readonly exitCode: ExitCode,
     message: string,
   ) {
     super(message);
@@ -27,7 +27,7 @@ export class IssuerError extends Error {
 
 /** A missing or invalid setting; the message names the flag so the operator can fix it. */
 export class ConfigError extends IssuerError {
-  constructor(message: string) {
+  public constructor(message: string) {
     super(ExitCode.badConfig, message);
     this.name = 'ConfigError';
   }

@@ -11,11 +11,11 @@ export const notAfterAnnotation = 'flux-assets-bootstrap.io/not-after';
 export const renewAfterAnnotation = 'flux-assets-bootstrap.io/renew-after';
 
 export interface SecretSpec {
-  name: string;
-  namespace: string;
-  files: TlsFiles;
-  notAfter: Date;
-  renewAfter: Date;
+  readonly name: string;
+  readonly namespace: string;
+  readonly files: TlsFiles;
+  readonly notAfter: Date;
+  readonly renewAfter: Date;
 }
 
 /**
