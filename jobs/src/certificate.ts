@@ -5,8 +5,8 @@ import type forgeModule from 'node-forge';
 type Forge = typeof forgeModule;
 
 export interface KeyPair {
-  privateKeyPem: string;
-  publicKeyPem: string;
+  readonly privateKeyPem: string;
+  readonly publicKeyPem: string;
 }
 
 const clientAuthOid = '1.3.6.1.5.5.7.3.2';
@@ -34,12 +34,12 @@ export async function generateKey(bits: number): Promise<KeyPair> {
 }
 
 export interface ParsedCsr {
-  commonNames: string[];
-  organizations: string[];
+  readonly commonNames: string[];
+  readonly organizations: string[];
   /** Subject attributes other than CN and O, by short name or OID. */
-  otherSubjectFields: string[];
-  publicKeyPem: string;
-  signatureValid: boolean;
+  readonly otherSubjectFields: string[];
+  readonly publicKeyPem: string;
+  readonly signatureValid: boolean;
 }
 
 /** Reads a PEM CSR; throws when it is not a parseable RSA PKCS#10 request. */
@@ -64,13 +64,13 @@ export async function parseCsr(pem: string): Promise<ParsedCsr> {
 }
 
 export interface CertificateFacts {
-  commonName: string | undefined;
-  organizations: string[];
-  clientAuth: boolean;
-  notBefore: Date;
-  notAfter: Date;
+  readonly commonName: string | undefined;
+  readonly organizations: string[];
+  readonly clientAuth: boolean;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
   /** SHA-256 fingerprint, hex with colons; also seeds the renewal jitter. */
-  fingerprint: string;
+  readonly fingerprint: string;
 }
 
 /** Facts about the first (leaf) certificate of a PEM; throws when there is none. */
