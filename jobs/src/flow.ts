@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { V1CertificateSigningRequest, V1Secret } from '@kubernetes/client-node';
 import { verifyCsrForApproval, type ExpectedCsr } from './approval.ts';
-import { chainVerifies, generateKey, inspectCertificate, loadCsrTooling, type CertificateFacts, type KeyPair } from './certificate.ts';
+import { chainVerifies, generateKey, inspectCertificate, type CertificateFacts, type KeyPair } from './certificate.ts';
 import type { Config } from './config.ts';
 import { encodeCsr } from './csr-encoding.ts';
 import { buildCsrObject, csrUsages, leftoverCsrs, outcomeOf, withApproval } from './csr.ts';
@@ -101,7 +101,7 @@ async function issue(run: Run): Promise<{ csrName: string; certificate: Certific
   const { config, kube, log } = run;
   // Only now, once the Secrets said so: a key generated on speculation took a core from the API
   // server on every no-op run. The lookup and the CSR library's start-up overlap it.
-  const [username, key] = await Promise.all([kube.whoAmI(), generateKey(config.keyBits), loadCsrTooling()]);
+  const [username, key] = await Promise.all([kube.whoAmI(), generateKey(config.keyBits)]);
   const csrName = `${config.secretName}-${randomBytes(4).toString('hex')}`;
   const request = buildCsrObject({
     name: csrName,
