@@ -53,6 +53,14 @@ const microNow = () => new Date().toISOString().replace('Z', '000Z'); // MicroTi
 
 /** Pods this agent has taken care of (by UID), and the container processes still running. */
 const seen = new Set<string>();
+/**
+ * Pods whose start failed, with the attempts so far and when to try again. The kubelet retries a
+ * pod's sync with a backoff: a failure such as a token refused while the Node authorizer has not
+ * yet seen the pod's binding passes on its own.
+ */
+const startRetries = new Map<string, { readonly attempts: number; readonly at: number }>();
+/** Pods whose container process was spawned: never started twice, whatever failed after the spawn. */
+const spawned = new Set<string>();
 const running = new Map<string, ChildProcess>();
 
 // ---- Node registration and heartbeat -------------------------------------------------------
@@ -135,11 +143,15 @@ async function syncOnce(): Promise<void> {
       else await finishDeletion(pod);
       continue;
     }
-    if (seen.has(uid)) continue;
+    const retry = startRetries.get(uid);
+    if (seen.has(uid) && (retry === undefined || retry.at > Date.now())) continue;
     seen.add(uid);
     if (pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed') continue;
-    startPod(pod).catch(async (err: Error) => {
-      log(`${namespace}/${name}: cannot start: ${err.message}`);
+    startPod(pod).then(() => startRetries.delete(uid), async (err: Error) => {
+      const attempts = (retry?.attempts ?? 0) + 1;
+      if (spawned.has(uid)) startRetries.delete(uid);
+      else startRetries.set(uid, { attempts, at: Date.now() + Math.min(1000 * 2 ** (attempts - 1), 10_000) });
+      log(`${namespace}/${name}: cannot start (attempt ${attempts}${spawned.has(uid) ? '' : ', will retry'}): ${err.message}`);
       await setWaiting(pod, 'CreateContainerConfigError', err.message).catch((e: Error) => log(`status: ${e.message}`));
     });
   }
@@ -207,6 +219,7 @@ async function runContainer(pod: any, container: any): Promise<void> {
     { env: await containerEnv(pod, container), stdio: ['ignore', fd, fd] },
   );
   closeSync(fd);
+  spawned.add(uid);
   running.set(uid, child);
   const startedAt = now();
   log(`${namespace}/${name}: started ${[...container.command, ...args].join(' ')} as uid ${uidToRun} (pid ${child.pid})`);
