@@ -29,6 +29,8 @@ type ParsedValues<O extends ParseArgsOptionsConfig> = {
 
 export const EXIT_CONFIG_ERROR = 1;
 export const EXIT_USAGE_ERROR = 2;
+/** EX_SOFTWARE of sysexits.h: a bug of ours, the only failure that prints a stack trace. */
+export const EXIT_INTERNAL_ERROR = 70;
 
 /** Parses `argv` for `command` and runs it; every expected failure ends as a message and an exit code. */
 export async function runCommand<O extends ParseArgsOptionsConfig>(command: CommandLine<O>, argv: readonly string[]): Promise<number> {
@@ -79,5 +81,5 @@ function reportFailure({ name, invocation, afterConfigError }: CommandLine<Parse
     return EXIT_CONFIG_ERROR;
   }
   console.error(`${name}: internal error, please report it:`, error);
-  return 70;
+  return EXIT_INTERNAL_ERROR;
 }
