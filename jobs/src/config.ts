@@ -1,7 +1,7 @@
 import { isIPv6 } from 'node:net';
 import { ConfigError } from './errors.ts';
 import {
-  type HelmRepositoryRef, type IssuerArgs, IssuerArgsError, issuerFlagsHelp, type KeyBits, type LogFormat, parseIssuerArgs,
+  type HelmRepositoryRef, type IssuerArgs, IssuerArgsError, issuerFlagsHelp, parseIssuerArgs,
 } from './issuer-contract.ts';
 
 /** Where the API server is and how we authenticate to it. */
@@ -11,22 +11,10 @@ export type ClusterAccess =
 
 export type { HelmRepositoryRef };
 
-export interface Config {
-  commonName: string;
-  /** The only Organization (group) the CSR may carry; none when undefined. */
-  organization: string | undefined;
-  secretName: string;
-  namespaces: string[];
-  signerName: string;
-  expirationSeconds: number;
-  keyBits: KeyBits;
-  timeoutSeconds: number;
-  refreshHelmRepositories: HelmRepositoryRef[];
-  logFormat: LogFormat;
-  /** Overrides the CA written as ca.crt, for an API endpoint that is not served by the cluster CA. */
-  caFile: string | undefined;
-  serviceAccountDir: string;
-  cluster: ClusterAccess;
+/** What a run is told: the contract's settings, with the cluster access they resolve to. */
+export interface Config extends Omit<IssuerArgs, 'kubeconfig'> {
+  readonly serviceAccountDir: string;
+  readonly cluster: ClusterAccess;
 }
 
 export type Command = { command: 'help' } | { command: 'ensure'; config: Config };
@@ -58,24 +46,10 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
     throw error;
   }
   const serviceAccountDir = env.CERT_ISSUER_SERVICEACCOUNT_DIR || defaultServiceAccountDir;
-  return {
-    command: 'ensure',
-    config: {
-      commonName: args.commonName,
-      organization: args.organization,
-      secretName: args.secretName,
-      namespaces: [...args.namespaces],
-      signerName: args.signerName,
-      expirationSeconds: args.expirationSeconds,
-      keyBits: args.keyBits,
-      timeoutSeconds: args.timeoutSeconds,
-      refreshHelmRepositories: [...args.refreshHelmRepositories],
-      logFormat: args.logFormat,
-      caFile: args.caFile,
-      serviceAccountDir,
-      cluster: clusterAccess(args.kubeconfig, env, serviceAccountDir),
-    },
-  };
+  const { kubeconfig, ...settings } = args;
+  // The optional settings are always keys of the config, undefined when not given.
+  const config = { organization: undefined, caFile: undefined, ...settings, serviceAccountDir, cluster: clusterAccess(kubeconfig, env, serviceAccountDir) };
+  return { command: 'ensure', config };
 }
 
 /**

@@ -261,7 +261,8 @@ function checkIssued(run: Run, certificatePem: string, key: KeyPair): Certificat
   } catch {
     throw new IssuerError(ExitCode.internal, 'the signer returned no parseable certificate');
   }
-  const problem = identityProblem({ tlsCrt: certificatePem, tlsKey: key.privateKeyPem }, facts, run.config);
+  const { commonName, organization } = run.config;
+  const problem = identityProblem({ tlsCrt: certificatePem, tlsKey: key.privateKeyPem }, facts, { commonName, organization });
   if (problem !== undefined) throw new IssuerError(ExitCode.internal, `the issued certificate is unusable: ${problem}`);
   if (!chainVerifies(certificatePem, run.signerCaPem)) {
     // Still usable by Flux, but the next run will not recognise it and will issue again.
