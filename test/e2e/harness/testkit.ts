@@ -43,7 +43,7 @@ export function loadDist(cluster = 'dev', distRoot = join(repoRoot, 'dist')) {
   return {
     dir,
     objects,
-    gitops: all.filter(isGitops).map((o) => o.obj),
+    gitops: all.filter(isGitops),
     jobFile: job.file,
     job: job.obj,
     helmRepositories,
