@@ -9,7 +9,9 @@
 //  - one identity for the pod, the ServiceAccount flux-system/flux bound to cluster-admin by the
 //    ClusterRoleBinding flux, its token and CA at the in-cluster path in each container's own
 //    mount namespace (container.sh), where client-go's in-cluster config reads them;
-//  - as uid 65534, the user of Flux's images.
+//  - as uid 65534, the user of Flux's images, on a read-only root, with the binary (the image), the /data emptyDir of
+//    source-controller and each container's /tmp bind-mounted under /run/flux (container.sh mounts
+//    volumes below /run; the host paths are not the container user's to reach).
 // flux-aio's notification-controller is not run: nothing in this product sends it events.
 import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -77,10 +79,7 @@ export async function fluxAioPod(admin: Kube, state: PlaneState, containerScript
   writeFileSync(join(serviceAccount, 'token'), request.status.token, { mode: 0o644 });
   writeFileSync(join(serviceAccount, 'ca.crt'), readFileSync(state.caCert), { mode: 0o644 });
   writeFileSync(join(serviceAccount, 'namespace'), fluxNamespace, { mode: 0o644 });
-  const mounts = join(podDir, 'mounts');
-  writeFileSync(mounts, `${serviceAccount}\t/run/secrets/kubernetes.io/serviceaccount\n`);
-  // The pod's emptyDirs: /data for the artifacts and a /tmp per container, writable by its user.
-  // Their host paths stand in for the mount paths: container.sh keeps the root writable.
+  // The pod's emptyDirs, writable by its user: /data for the artifacts and a /tmp per container.
   const emptyDir = (path: string) => {
     mkdirSync(path, { recursive: true });
     chownSync(path, Number(imageUser), Number(imageUser));
@@ -89,21 +88,27 @@ export async function fluxAioPod(admin: Kube, state: PlaneState, containerScript
   const data = emptyDir(state.sourceControllerStorage);
 
   return (Object.keys(controllerArgs) as FluxController[]).map((name) => {
-    const tmp = emptyDir(join(podDir, `tmp-${name}`));
-    const args = controllerArgs[name].map((a) => (a === '--storage-path=/data' ? `--storage-path=${data}` : a));
+    const mounts = join(podDir, `${name}.mounts`);
+    writeFileSync(mounts, [
+      `${serviceAccount}\t/run/secrets/kubernetes.io/serviceaccount`,
+      `${join(state.binDir, name)}\t/run/flux/${name}`,
+      `${emptyDir(join(podDir, `tmp-${name}`))}\t/run/flux/tmp\trw`,
+      ...(name === 'source-controller' ? [`${data}\t/run/flux/data\trw`] : []),
+    ].join('\n') + '\n');
+    const args = controllerArgs[name].map((a) => (a === '--storage-path=/data' ? '--storage-path=/run/flux/data' : a));
     return {
       name,
       command: 'ip',
-      args: ['netns', 'exec', node.netns, 'unshare', '-m', '--propagation', 'private', 'sh', containerScript, imageUser, imageUser, '0', mounts, '--', join(state.binDir, name), ...args],
+      args: ['netns', 'exec', node.netns, 'unshare', '-m', '--propagation', 'private', 'sh', containerScript, imageUser, imageUser, '1', mounts, '--', `/run/flux/${name}`, ...args],
       env: {
         PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
         HOSTNAME: node.name, // hostNetwork
-        HOME: tmp,
-        TMPDIR: tmp,
+        HOME: '/run/flux/tmp',
+        TMPDIR: '/run/flux/tmp',
         // flux-aio's container env (env.cue), then its `env` setting for the API endpoint.
         SOURCE_CONTROLLER_LOCALHOST: 'localhost:9790',
         RUNTIME_NAMESPACE: fluxNamespace,
-        TUF_ROOT: join(tmp, '.sigstore'),
+        TUF_ROOT: '/run/flux/tmp/.sigstore',
         NO_PROXY: '.cluster.local.,.cluster.local,.svc',
         KUBERNETES_SERVICE_HOST: 'localhost',
         KUBERNETES_SERVICE_PORT: String(plane.securePort),
