@@ -1,6 +1,17 @@
-const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6_IN_BRACKETS = /^\[[0-9a-f:.]+\]$/i;
+import { isIPv6 } from 'node:net';
+
+const HOST_NAME = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*';
+const IPV4 = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}';
+const IPV6_IN_BRACKETS = '\\[[0-9a-fA-F:.]+\\]';
+const PORT = '([1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])';
+const DNS_NAME = new RegExp(`^(?=.{1,253}$)${HOST_NAME}$`);
+const IPV4_ADDRESS = new RegExp(`^${IPV4}$`);
+
+/**
+ * `host:port` as a pattern, for the config's JSON Schema: a DNS name, an IPv4 address or a
+ * bracketed IPv6 address (whose groups `parse` checks further), then a port from 1 to 65535.
+ */
+export const API_ENDPOINT_PATTERN = new RegExp(`^(?:(?=[^:]{1,253}:)${HOST_NAME}|${IPV4}|${IPV6_IN_BRACKETS}):${PORT}$`);
 
 /**
  * The Kubernetes API endpoint that Flux and the cert-issuer use before the cluster has a CNI, for
@@ -17,7 +28,7 @@ export class ApiEndpoint {
       throw new Error(`must be host:port, without a scheme or path (got "${hostPort}")`);
     }
     const [, host, portText] = match as unknown as [string, string, string];
-    if (!DNS_NAME.test(host) && !IPV4.test(host) && !IPV6_IN_BRACKETS.test(host)) {
+    if (!DNS_NAME.test(host) && !IPV4_ADDRESS.test(host) && !(/^\[.*\]$/.test(host) && isIPv6(host.slice(1, -1)))) {
       throw new Error(`host "${host}" is not a DNS name, an IPv4 address or a bracketed IPv6 address`);
     }
     const port = Number(portText);

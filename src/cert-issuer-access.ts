@@ -1,12 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import type { HelmRepositoryRef } from '../jobs/src/issuer-contract.ts';
 import { PART_OF } from './hardening.ts';
 
-/** A HelmRepository the issuer may annotate so that Flux re-reads it with a renewed certificate. */
-export interface HelmRepositoryRef {
-  readonly namespace: string;
-  readonly name: string;
-}
 
 export interface CertIssuerAccessProps {
   /** Namespace of the issuer's ServiceAccount. */

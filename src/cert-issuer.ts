@@ -4,7 +4,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { ApiEndpoint } from './api-endpoint.ts';
 import { BOOTSTRAP_TOLERATIONS } from './bootstrap-tolerations.ts';
-import { CertIssuerAccess, type HelmRepositoryRef } from './cert-issuer-access.ts';
+import { DEFAULTS, FINAL_EXIT_CODES, type HelmRepositoryRef, type KeyBits, toIssuerArgs } from '../jobs/src/issuer-contract.ts';
+import { CertIssuerAccess } from './cert-issuer-access.ts';
 import { CsrAdmissionPolicy } from './csr-admission-policy.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
 
@@ -21,12 +22,6 @@ const TOKEN_MOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
  */
 const TOKEN_EXPIRATION_SECONDS = 600;
 
-/**
- * Exit codes after which a retry cannot help: bad config (2), a CSR Denied by an approver or
- * Failed by the signer (4: a retry's new CSR meets the same decision), and a CSR refused as
- * unverified (7).
- */
-const FINAL_EXIT_CODES = [2, 4, 7];
 
 export interface CertIssuerProps {
   /** Namespace the ServiceAccount and the Job run in. */
@@ -65,7 +60,7 @@ export interface CertIssuerProps {
    * RSA key size.
    * @default 2048
    */
-  readonly keyBits?: number;
+  readonly keyBits?: KeyBits;
   /**
    * How long the program waits for the signer before it exits with code 5.
    * @default 300
@@ -106,7 +101,7 @@ export class CertIssuer extends Construct {
 
   public constructor(scope: Construct, id: string, props: CertIssuerProps) {
     super(scope, id);
-    const signerName = props.signerName ?? 'kubernetes.io/kube-apiserver-client';
+    const signerName = props.signerName ?? DEFAULTS.signerName;
     const labels = { 'app.kubernetes.io/name': 'cert-issuer', ...PART_OF };
 
     // No token for any pod by default: the Job mounts its own short-lived one.
@@ -123,8 +118,8 @@ export class CertIssuer extends Construct {
       helmRepositories: props.helmRepositories,
     });
 
-    const expirationSeconds = props.expirationSeconds ?? 31_536_000;
-    const keyBits = props.keyBits ?? 2048;
+    const expirationSeconds = props.expirationSeconds ?? DEFAULTS.expirationSeconds;
+    const keyBits = props.keyBits ?? DEFAULTS.keyBits;
     if (props.admissionPolicy ?? true) {
       new CsrAdmissionPolicy(this, 'AdmissionPolicy', {
         namespace: props.namespace,
@@ -145,21 +140,18 @@ export class CertIssuer extends Construct {
       });
     }
 
-    const args = [
-      'ensure',
-      `--common-name=${props.commonName}`,
-      `--secret-name=${props.secretName}`,
-      `--namespaces=${props.secretNamespaces.join(',')}`,
-      `--signer-name=${signerName}`,
-      `--expiration-seconds=${expirationSeconds}`,
-      `--key-bits=${keyBits}`,
-      `--timeout-seconds=${props.timeoutSeconds ?? 300}`,
-      ...(props.helmRepositories?.length
-        ? [`--refresh-helm-repositories=${props.helmRepositories.map((repo) => `${repo.namespace}/${repo.name}`).join(',')}`]
-        : []),
-      ...(caConfigMap ? [`--ca-file=${CA_MOUNT_DIR}/ca.crt`] : []),
-      '--log-format=json',
-    ];
+    const args = toIssuerArgs({
+      commonName: props.commonName,
+      secretName: props.secretName,
+      namespaces: props.secretNamespaces,
+      signerName,
+      expirationSeconds,
+      keyBits,
+      timeoutSeconds: props.timeoutSeconds ?? DEFAULTS.timeoutSeconds,
+      refreshHelmRepositories: props.helmRepositories ?? [],
+      caFile: caConfigMap ? `${CA_MOUNT_DIR}/ca.crt` : undefined,
+      logFormat: 'json',
+    });
 
     const template: k8s.PodTemplateSpec = {
       metadata: { labels },
@@ -212,7 +204,7 @@ export class CertIssuer extends Construct {
       podFailurePolicy: {
         rules: [{
           action: 'FailJob',
-          onExitCodes: { containerName: 'cert-issuer', operator: 'In', values: FINAL_EXIT_CODES },
+          onExitCodes: { containerName: 'cert-issuer', operator: 'In', values: [...FINAL_EXIT_CODES] },
           onPodConditions: [], // required by cdk8s-plus-28's 1.28 types, optional since 1.29; removed below
         }],
       },

@@ -2,10 +2,12 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { ApiEndpoint } from './api-endpoint.ts';
+import { API_ENDPOINT_PATTERN, ApiEndpoint } from './api-endpoint.ts';
 import {
-  array, boolean, type ConfigIssue, integer, object, oneOf, optional, refine, report, required, type Schema, string,
-} from './config-schema.ts';
+  COMMON_NAME, DEFAULTS, DNS_LABEL, KEY_BITS, type KeyBits, LIMITS, SECRET_NAME, type TextRule, textProblem,
+} from '../jobs/src/issuer-contract.ts';
+import { array, boolean, type ConfigIssue, converted, integer, object, oneOf, optional, report, required, text } from './config-schema.ts';
+import { CRON_SCHEDULE, cronRangeProblem } from './cron-schedule.ts';
 
 /** One Helm repository that the assets server serves under `/repos/<name>`. */
 export interface RepositoryConfig {
@@ -56,7 +58,7 @@ export interface ClusterConfig {
     /** Requested lifetime; the signer may shorten it. @default 31536000 (one year) */
     readonly expirationSeconds: number;
     /** @default 2048 */
-    readonly keyBits: number;
+    readonly keyBits: KeyBits;
   };
   readonly issuer: {
     readonly image: string;
@@ -87,111 +89,107 @@ export class ClusterConfigError extends Error {
   }
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
-const DIGEST = /@sha256:[0-9a-f]{64}$/;
-const TAG = /^[^@]+:([\w][\w.-]{0,127})$/;
-
-function dnsLabel(what: string, maxLength = 63): Schema<string> {
-  return string((value) =>
-    value.length <= maxLength && DNS_LABEL.test(value)
-      ? undefined
-      : `must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most ${maxLength} characters) to be a valid ${what} (got "${value}")`,
-  );
-}
-
-const secretName = string((value) =>
-  value.length <= 253 && DNS_SUBDOMAIN.test(value)
-    ? undefined
-    : `must be a DNS-1123 subdomain to be a valid Secret name (got "${value}")`,
-);
-
-const endpoint: Schema<ApiEndpoint> = (value, path, issues) => {
-  const text = string()(value, path, issues);
-  if (text === undefined) return undefined;
-  try {
-    return ApiEndpoint.parse(text);
-  } catch (error) {
-    return report(issues, path, (error as Error).message);
-  }
+/** A Service name (the assets server's headless Service) must also start with a letter. */
+const DNS_1035_LABEL: TextRule = {
+  what: "a DNS-1035 label (lowercase letters, digits and '-', starting with a letter and ending with a letter or digit)",
+  pattern: /^[a-z]([-a-z0-9]*[a-z0-9])?$/,
+  maxLength: 63,
 };
 
-const pinnedImage = string((value) => {
-  if (DIGEST.test(value)) return undefined;
-  const tag = TAG.exec(value)?.[1];
-  if (tag === undefined) return `must be pinned by digest (@sha256:...) or tag (got "${value}", which has neither)`;
-  if (tag === 'latest') return `must be pinned by digest or by a tag other than "latest" (got "${value}")`;
-  return undefined;
-});
+/**
+ * The StatefulSet's name. Its pods carry the label `controller-revision-hash: <name>-<hash>`, with a
+ * hash of up to 10 characters, and a label value has at most 63: so at most 52 characters, or the
+ * StatefulSet is accepted and its pod never created (k8s.io/kubernetes pkg/controller/history).
+ */
+const STATEFULSET_NAME: TextRule = { ...DNS_1035_LABEL, what: `${DNS_1035_LABEL.what.replace(')', ', at most 52 characters because its pods carry "<name>-<revision hash>" as a label value)')}`, maxLength: 52 };
 
-const commonName = string((value) => {
-  if (value.length === 0 || value.length > 64) return 'must be 1 to 64 characters (the X.509 limit for a CN)';
-  if (value.startsWith('system:')) return `must not start with "system:", which is reserved for Kubernetes identities (got "${value}")`;
-  return undefined;
-});
+/** A Flux interval: the HelmRepository CRD's own pattern for `spec.interval` (source-controller). */
+const FLUX_DURATION: TextRule = {
+  what: 'a duration such as 5m or 1h30m (units h, m, s, ms, as the HelmRepository CRD requires)',
+  pattern: /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/,
+  maxLength: 64,
+};
 
-const CRON_FIELD = /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
-const cronSchedule = string((value) => {
-  const fields = value.trim().split(/\s+/);
-  const macro = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(value.trim());
-  return macro || (fields.length === 5 && fields.every((field) => CRON_FIELD.test(field)))
-    ? undefined
-    : `must be a cron schedule with 5 fields, such as "17 */6 * * *", or a macro such as @daily (got "${value}")`;
-});
+/**
+ * An image reference the container runtime can pull: the grammar of github.com/distribution/reference
+ * (the runtime's parser), pinned by a digest or by a tag other than `latest`.
+ */
+const PINNED_IMAGE: TextRule = (() => {
+  const component = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+  const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+  const domain = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
+  const name = `(?:${domain}/)?${component}(?:/${component})*`;
+  const tag = '[\\w][\\w.-]{0,127}';
+  const digest = '@sha256:[a-f0-9]{64}';
+  return {
+    what: 'an image reference pinned by digest (name@sha256:<64 hex>) or by a tag other than "latest" (name:tag), with a lowercase repository name',
+    pattern: new RegExp(`^${name}(?::(?!latest(?:@|$))${tag}|(?::${tag})?${digest})$`),
+    maxLength: 512,
+  };
+})();
 
+/** k8s.io/apimachinery IsQualifiedName: a label or taint key, `[prefix/]name`. */
+const QUALIFIED_NAME: TextRule = {
+  what: "a qualified name such as example.com/dedicated or dedicated (a name of at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit, after an optional DNS subdomain prefix and '/')",
+  pattern: /^(?:(?=[^/]{1,253}\/)[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+  maxLength: 317,
+};
+
+/** k8s.io/apimachinery IsValidLabelValue, as a toleration's value must be. */
+const LABEL_VALUE: TextRule = {
+  what: "a label value (at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit)",
+  pattern: /^[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+  maxLength: 63,
+};
+
+const endpoint = converted(text(undefined), (value) => ApiEndpoint.parse(value), API_ENDPOINT_PATTERN);
+
+/** The API's rules for a toleration (k8s.io/kubernetes pkg/apis/core/validation, ValidateTolerations). */
 const toleration = object({
-  key: optional(string()),
-  operator: optional(oneOf(['Exists', 'Equal'])),
-  value: optional(string()),
-  effect: optional(oneOf(['NoSchedule', 'PreferNoSchedule', 'NoExecute'])),
-  tolerationSeconds: optional(integer(0, 2 ** 31 - 1)),
-});
+  key: optional(text(QUALIFIED_NAME), 'The taint key to tolerate; without one, the toleration matches every taint.'),
+  operator: optional(oneOf(['Exists', 'Equal']), 'How `value` is compared.', undefined, '`Equal` when `value` is set, else `Exists`'),
+  value: optional(text(LABEL_VALUE), 'The taint value, with operator `Equal`.'),
+  effect: optional(oneOf(['NoSchedule', 'PreferNoSchedule', 'NoExecute']), 'The taint effect to tolerate.', undefined, 'every effect'),
+  tolerationSeconds: optional(integer({ min: 0, max: 2 ** 31 - 1 }), 'How long a `NoExecute` taint is tolerated before the pod is evicted.', undefined, 'forever'),
+}, [
+  { when: { field: 'key', is: 'absent' }, then: { field: 'operator', notEquals: 'Equal' }, message: 'must be Exists when key is empty (the API requires it: a toleration without a key matches every taint)' },
+  { when: { field: 'key', is: 'absent' }, then: { field: 'value', is: 'absent' }, message: 'must be empty when key is empty (a toleration without a key matches every taint, whatever its value)' },
+  { when: { field: 'operator', equals: 'Exists' }, then: { field: 'value', is: 'absent' }, message: 'must be empty when operator is Exists (the API refuses a value there)' },
+  { when: { field: 'tolerationSeconds', is: 'present' }, then: { field: 'effect', equals: 'NoExecute' }, message: 'must be NoExecute when tolerationSeconds is set (the API refuses tolerationSeconds with any other effect)' },
+]);
 
 const repository = object({
-  name: required(dnsLabel('repository name')),
-  namespace: required(dnsLabel('namespace')),
-  interval: optional(string((value) => (GO_DURATION.test(value) ? undefined : `must be a Go duration such as 5m or 1h30m (got "${value}")`)), '5m'),
-});
-
-const repositories = refine(array(repository, 1), (repos, path, issues) => {
-  const firstIndex = new Map<string, number>();
-  repos.forEach((repo, index) => {
-    const earlier = firstIndex.get(repo.name);
-    if (earlier === undefined) firstIndex.set(repo.name, index);
-    else report(issues, `${path}[${index}].name`, `duplicates repositories[${earlier}]: "${repo.name}" is served at /repos/${repo.name} only once`);
-  });
+  name: required(text(DNS_LABEL), 'HelmRepository name and folder under `/repos/`; unique.'),
+  namespace: required(text(DNS_LABEL), 'Namespace of the HelmRepository; it gets a copy of the TLS Secret.'),
+  interval: optional(text(FLUX_DURATION), 'How often Flux re-reads the index.', '5m'),
 });
 
 /** The schema of a cluster config file, before the file-level fields (name, CA file) are resolved. */
-const clusterFile = object({
-  endpoint: required(endpoint),
-  apiCAFile: optional(string()),
+export const clusterFileSchema = object({
+  endpoint: required(endpoint, '`host:port` of the API endpoint Flux and the issuer use, e.g. `localhost:7445` or `api.example.org:6443`. No scheme, no path; IPv6 in brackets.'),
+  apiCAFile: optional(text(undefined), "PEM file (relative to the config) with the CA that verifies `endpoint`, for endpoints whose serving certificate is not signed by the cluster CA. It is shipped in a ConfigMap, used by the issuer to reach the API, and written as the Secret's `ca.crt`.", undefined, 'the cluster CA'),
   assets: required(object({
-    namespace: required(dnsLabel('namespace')),
-    // The pod is <name>-0 and the headless Service is <name>, which must start with a letter.
-    name: required(refine(dnsLabel('StatefulSet name', 61), (value, path, issues) => {
-      if (!/^[a-z]/.test(value)) report(issues, path, `must start with a letter, because it also names a Service (got "${value}")`);
-    })),
-    image: required(pinnedImage),
+    namespace: required(text(DNS_LABEL), 'Namespace of the assets StatefulSet, the reader Role and the issuer. Labelled Pod Security `privileged` (hostNetwork).'),
+    name: required(text(STATEFULSET_NAME), 'StatefulSet and headless Service name (at most 52 characters); the pod is always `<name>-0`.'),
+    image: required(text(PINNED_IMAGE), 'Static HTTP server image that serves `/repos/<repo>/index.yaml`. Pinned by digest or a tag other than `latest`.'),
     // The server runs as non-root with every capability dropped, so it cannot bind below 1024.
-    port: optional(integer(1024, 65535), 8123),
-  })),
-  repositories: required(repositories),
+    port: optional(integer({ min: 1024, max: 65535 }), 'Container and host port, 1024–65535 (the server runs as non-root).', 8123),
+  }), 'The in-cluster HTTP server that Flux reads charts from through the pod proxy.'),
+  repositories: required(array(repository, { minItems: 1, uniqueBy: 'name', why: 'each repository is served at /repos/<name> only once' }), 'The Helm repositories the assets server serves, one HelmRepository each.'),
   certificate: required(object({
-    commonName: required(commonName),
-    secretName: required(secretName),
-    // The in-tree signer ignores requests under 10 minutes; the API field is an int32.
-    expirationSeconds: optional(integer(600, 2 ** 31 - 1), 31_536_000),
-    keyBits: optional(oneOf([2048, 3072, 4096]), 2048),
-  })),
+    commonName: required(text(COMMON_NAME), "CN of Flux's client certificate, the User the reader RoleBinding names. At most 64 characters; must not start with `system:`."),
+    secretName: required(text(SECRET_NAME), 'Name of the `kubernetes.io/tls` Secret in every repository namespace (at most 63 characters: it is also a label value).'),
+    expirationSeconds: optional(integer(LIMITS.expirationSeconds), "Requested lifetime (≥ 600); the signer's `--cluster-signing-duration` may shorten it.", DEFAULTS.expirationSeconds),
+    keyBits: optional(oneOf(KEY_BITS), 'RSA key size: 2048, 3072 or 4096.', DEFAULTS.keyBits),
+  }), "Flux's client certificate and the Secret that holds it."),
   issuer: required(object({
-    image: required(pinnedImage),
-    timeoutSeconds: optional(integer(30, 3600), 300),
-    renewalSchedule: optional(cronSchedule, '17 */6 * * *'),
-    admissionPolicy: optional(boolean(), true),
-  })),
-  tolerations: optional(array(toleration), []),
+    image: required(text(PINNED_IMAGE), 'The cert-issuer image built from `jobs/Dockerfile`, pinned.'),
+    // Below 30 s a slow controller-manager fails the Job for nothing; the issuer itself takes from 1.
+    timeoutSeconds: optional(integer({ min: 30, max: LIMITS.timeoutSeconds.max }), 'How long the Job waits for the signer (30–3600).', DEFAULTS.timeoutSeconds),
+    renewalSchedule: optional(text(CRON_SCHEDULE, cronRangeProblem), 'Cron schedule (UTC) of the renewal CronJob.', '17 */6 * * *'),
+    admissionPolicy: optional(boolean(), "Synthesize the ValidatingAdmissionPolicy that lets the issuer's ServiceAccount create and approve nothing but its own CSRs for `certificate.commonName` (see [Security model](#security-model)). Needs Kubernetes 1.30 or later; set `false` only on older clusters, which then trust the assets namespace like cluster-admin.", true),
+  }), 'The Job and CronJob that issue and renew the certificate.'),
+  tolerations: optional(array(toleration), 'Extra tolerations for both pods, added to the built-in ones (not-ready, unreachable, network-unavailable, uninitialized, control-plane, `node.cilium.io/agent-not-ready`).', [], 'none'),
 });
 
 /**
@@ -202,25 +200,39 @@ const clusterFile = object({
 export function parseClusterConfig(file: string, text: string): ClusterConfig {
   const issues: ConfigIssue[] = [];
   const name = basename(file).replace(/\.ya?ml$/, '');
-  if (!DNS_LABEL.test(name) || name.length > 63) {
-    report(issues, '', `the file name "${name}" must be a DNS-1123 label, because it names the cluster and its dist/ folder`);
-  }
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  if (document.errors.length > 0) {
-    for (const error of document.errors) {
-      const at = lineCounter.linePos(error.pos[0]);
-      report(issues, '', `line ${at.line}, column ${at.col}: invalid YAML: ${error.message.split('\n')[0]}`);
-    }
-    throw new ClusterConfigError(file, issues);
-  }
-  const parsed = clusterFile(document.toJS(), '', issues);
+  const badName = textProblem(DNS_LABEL, name);
+  if (badName) report(issues, '', `the file name ${JSON.stringify(name)} names the cluster and its dist/ folder, so it ${badName.replace(/ \(got .*\)$/, '')}`);
+
+  const raw = readYaml(text, issues);
+  if (raw === undefined) throw new ClusterConfigError(file, issues);
+  const parsed = clusterFileSchema.parse(raw, '', issues);
+  // The CA file is checked even when other fields are wrong: every problem in one run.
+  const caFile = (raw as { apiCAFile?: unknown } | null)?.apiCAFile;
+  const apiCA = typeof caFile === 'string' && caFile !== '' ? readCABundle(file, caFile, issues) : undefined;
   if (parsed === undefined || issues.length > 0) throw new ClusterConfigError(file, issues);
 
-  const { apiCAFile, ...rest } = parsed;
-  const apiCA = apiCAFile === undefined ? undefined : readCABundle(file, apiCAFile, issues);
-  if (issues.length > 0) throw new ClusterConfigError(file, issues);
+  const { apiCAFile: _resolved, ...rest } = parsed;
   return { name, file, ...rest, ...(apiCA === undefined ? {} : { apiCA }) };
+}
+
+/**
+ * The YAML document as plain data, or undefined after reporting why it cannot be read. The
+ * parser's own limits (too many aliases, a billion-laughs document) are reported like syntax
+ * errors, not thrown.
+ */
+function readYaml(text: string, issues: ConfigIssue[]): unknown {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  for (const error of document.errors) {
+    const at = lineCounter.linePos(error.pos[0]);
+    report(issues, '', `line ${at.line}, column ${at.col}: invalid YAML: ${error.message.split('\n')[0]}`);
+  }
+  if (document.errors.length > 0) return undefined;
+  try {
+    return document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    return report(issues, '', `invalid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
 }
 
 /** Reads and validates a cluster config file. */

@@ -8,7 +8,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { request, type RequestOptions } from 'node:https';
 import { connect } from 'node:tls';
-import { parseArgs } from 'node:util';
 import { AdmissionregistrationV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, type V1ResourceAttributes } from '@kubernetes/client-node';
 import { encodeCsr } from '../jobs/src/csr-encoding.ts';
 import { csrUsages } from '../jobs/src/csr.ts';
@@ -16,6 +15,7 @@ import { evaluate, type Expected, type TlsFiles } from '../jobs/src/rotation.ts'
 import { filesOf } from '../jobs/src/secret.ts';
 import { ApiEndpoint } from './api-endpoint.ts';
 import { type ClusterConfig, loadClusterConfig } from './cluster-config.ts';
+import { type CommandLine, runCommand, UsageError } from './command-line.ts';
 import { csrAdmissionPolicyName } from './csr-admission-policy.ts';
 
 /** The outcome of one check; `detail` says what was found, or what to do when it failed. */
@@ -246,45 +246,67 @@ function servernameOf(endpoint: ApiEndpoint): string | undefined {
   return /^[\d.]+$|^\[/.test(endpoint.host) ? undefined : endpoint.host;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      cluster: { type: 'string' },
-      clusters: { type: 'string', default: 'clusters' },
-      kubeconfig: { type: 'string' },
-      endpoint: { type: 'string' },
-    },
-    strict: true,
-  });
-  if (!values.cluster) {
-    console.error('doctor: --cluster <name> is required (a clusters/<name>.yaml)');
-    return 2;
-  }
-  let cluster: ClusterConfig;
-  let kubeConfig: KubeConfig;
-  let endpoint: ApiEndpoint;
-  try {
-    cluster = loadClusterConfig(`${values.clusters}/${values.cluster}.yaml`);
-    kubeConfig = new KubeConfig();
-    if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
-    else kubeConfig.loadFromDefault();
-    endpoint = values.endpoint ? ApiEndpoint.parse(values.endpoint) : cluster.endpoint;
-  } catch (error) {
-    console.error(`doctor: ${(error as Error).message}`);
-    return 2;
-  }
-  let verdicts: Verdict[];
-  try {
-    verdicts = await runDoctor(cluster, kubeConfig, endpoint);
-  } catch (error) {
-    const { code, body } = error as { code?: number; body?: unknown };
-    const detail = typeof code === 'number' ? `HTTP ${code}: ${JSON.stringify(body).slice(0, 300)}` : (error as Error).message;
-    console.error(`doctor: cannot read the cluster with this kubeconfig (${detail}); check --kubeconfig and that its user may read Secrets and create SubjectAccessReviews`);
-    return 1;
-  }
-  for (const verdict of verdicts) console.log(`${verdict.ok ? 'ok  ' : 'FAIL'} ${verdict.check}: ${verdict.detail}`);
-  const failed = verdicts.filter((verdict) => !verdict.ok).length;
-  console.log(failed === 0 ? `doctor: all ${verdicts.length} checks passed` : `doctor: ${failed} of ${verdicts.length} checks failed`);
-  return failed === 0 ? 0 : 1;
+export const DOCTOR: CommandLine<{
+  cluster: { type: 'string' };
+  clusters: { type: 'string'; default: string };
+  kubeconfig: { type: 'string' };
+  endpoint: { type: 'string' };
+}> = {
+  name: 'doctor',
+  invocation: 'flux-assets-bootstrap doctor',
+  usage: `Usage: flux-assets-bootstrap doctor --cluster NAME [--clusters DIR] [--kubeconfig PATH] [--endpoint HOST:PORT]
+
+Checks a live cluster against DIR/NAME.yaml and prints one verdict per check: the reader's and
+the issuer's access, the admission policy, every Secret's certificate, and every repository index
+fetched through the pod proxy the way Flux fetches it.
+
+Options:
+  --cluster NAME         the cluster to check, a DIR/NAME.yaml (required)
+  --clusters DIR         folder of cluster configs (default: clusters)
+  --kubeconfig PATH      kubeconfig of a user who may read Secrets and create SubjectAccessReviews
+                         (default: KUBECONFIG or ~/.kube/config)
+  --endpoint HOST:PORT   reach the API here instead of the config's endpoint (from a workstation)
+  -h, --help             show this help
+  --version              show the version
+
+Exit codes: 0 every check passed, 1 a check failed, the cluster could not be read, or the config is
+invalid (each says what to do), 2 usage error.`,
+  options: { cluster: { type: 'string' }, clusters: { type: 'string', default: 'clusters' }, kubeconfig: { type: 'string' }, endpoint: { type: 'string' } },
+  afterConfigError: 'nothing was checked',
+  run: async (values) => {
+    if (!values.cluster) throw new UsageError('--cluster NAME is required (a clusters/NAME.yaml)');
+    const cluster = loadClusterConfig(`${values.clusters}/${values.cluster}.yaml`);
+    let endpoint: ApiEndpoint;
+    try {
+      endpoint = values.endpoint ? ApiEndpoint.parse(values.endpoint) : cluster.endpoint;
+    } catch (error) {
+      throw new UsageError(`--endpoint ${(error as Error).message}`);
+    }
+    const kubeConfig = new KubeConfig();
+    try {
+      if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
+      else kubeConfig.loadFromDefault();
+    } catch (error) {
+      console.error(`doctor: cannot load the kubeconfig: ${(error as Error).message.split('\n')[0]}`);
+      return 1;
+    }
+    let verdicts: Verdict[];
+    try {
+      verdicts = await runDoctor(cluster, kubeConfig, endpoint);
+    } catch (error) {
+      const { code, body } = error as { code?: number; body?: unknown };
+      const detail = typeof code === 'number' ? `HTTP ${code}: ${JSON.stringify(body).slice(0, 300)}` : (error as Error).message;
+      console.error(`doctor: cannot read the cluster with this kubeconfig (${detail}); check --kubeconfig and that its user may read Secrets and create SubjectAccessReviews`);
+      return 1;
+    }
+    for (const verdict of verdicts) console.log(`${verdict.ok ? 'ok  ' : 'FAIL'} ${verdict.check}: ${verdict.detail}`);
+    const failed = verdicts.filter((verdict) => !verdict.ok).length;
+    console.log(failed === 0 ? `doctor: all ${verdicts.length} checks passed` : `doctor: ${failed} of ${verdicts.length} checks failed`);
+    return failed === 0 ? 0 : 1;
+  },
+};
+
+/** `flux-assets-bootstrap doctor ...`: the exit code. */
+export function main(argv: readonly string[]): Promise<number> {
+  return runCommand(DOCTOR, argv);
 }

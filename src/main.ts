@@ -1,43 +1,51 @@
 /**
  * `npm run synth` and `cdk8s synth`: writes dist/<cluster>/ for every clusters/<cluster>.yaml.
- * Options: --clusters <folder> (default clusters), --out <folder> (default dist).
- * A bad config prints every problem with its file and field, exits 1 and leaves the output untouched.
+ * Exit codes: 0 written (or already up to date), 1 a config error (every problem in every file,
+ * each with its file and field; the output folder is left as it was), 2 a usage error.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { type CommandLine, runCommand, UsageError } from './command-line.ts';
 import { findClusterConfigs, loadClusterConfigs, replaceFolder, renderCluster } from './synth.ts';
 
-function main(): void {
-  const { values } = parseArgs({
-    options: { clusters: { type: 'string', default: 'clusters' }, out: { type: 'string', default: 'dist' } },
-    strict: true,
-  });
-  const configFiles = findClusterConfigs(values.clusters);
-  if (configFiles.length === 0) throw new UsageError(`no cluster configs (*.yaml) in ${values.clusters}/`);
-  const files = loadClusterConfigs(configFiles).flatMap(renderCluster);
-  const changed = replaceFolder(values.out, files);
+const SYNTH: CommandLine<{ clusters: { type: 'string'; default: string }; out: { type: 'string'; default: string } }> = {
+  name: 'synth',
+  invocation: 'flux-assets-bootstrap',
+  usage: `Usage: flux-assets-bootstrap [synth] [--clusters DIR] [--out DIR]
+       flux-assets-bootstrap doctor --cluster NAME [options]   (see doctor --help)
 
-  // `cdk8s synth` expects manifests in its own output folder, which it empties first.
-  const cdk8sOut = process.env.CDK8S_OUTDIR;
-  if (cdk8sOut) {
-    for (const file of files) {
-      mkdirSync(join(cdk8sOut, file.path, '..'), { recursive: true });
-      writeFileSync(join(cdk8sOut, file.path), file.content);
+Synthesizes the bootstrap of every cluster: reads each DIR/<cluster>.yaml and writes
+<out>/<cluster>/, one manifest per object plus a kustomization.yaml. An output folder that
+already holds exactly these files is left as it is.
+
+Options:
+  --clusters DIR   folder of cluster configs (default: clusters)
+  --out DIR        output folder, replaced as a whole (default: dist)
+  -h, --help       show this help
+  --version        show the version
+
+Exit codes: 0 written or already up to date, 1 invalid config (every problem is listed with its
+file and field, and the output folder is left as it was), 2 usage error.`,
+  options: { clusters: { type: 'string', default: 'clusters' }, out: { type: 'string', default: 'dist' } },
+  afterConfigError: 'the output folder was left as it was',
+  run: ({ clusters, out }) => {
+    const configFiles = findClusterConfigs(clusters);
+    if (configFiles.length === 0) throw new UsageError(`no cluster configs (*.yaml) in ${clusters}/`);
+    const files = loadClusterConfigs(configFiles).flatMap(renderCluster);
+    const changed = replaceFolder(out, files);
+
+    // `cdk8s synth` expects manifests in its own output folder, which it empties first.
+    const cdk8sOut = process.env.CDK8S_OUTDIR;
+    if (cdk8sOut) {
+      for (const file of files) {
+        mkdirSync(join(cdk8sOut, file.path, '..'), { recursive: true });
+        writeFileSync(join(cdk8sOut, file.path), file.content);
+      }
     }
-  }
-  const what = `${files.length} files for ${configFiles.length} cluster(s)`;
-  console.log(changed ? `synth: wrote ${what} to ${values.out}/` : `synth: ${values.out}/ already holds the ${what}`);
-}
+    const what = `${files.length} files for ${configFiles.length} cluster(s)`;
+    console.log(changed ? `synth: wrote ${what} to ${out}/` : `synth: ${out}/ already holds the ${what}`);
+    return 0;
+  },
+};
 
-class UsageError extends Error {}
-
-try {
-  main();
-} catch (error) {
-  // Config and usage errors are for the user and already say where; anything else is our bug.
-  const expected = error instanceof AggregateError || error instanceof UsageError || (error as NodeJS.ErrnoException).code !== undefined;
-  console.error(expected ? (error as Error).message : error);
-  console.error('synth: failed; the output folder was left as it was');
-  process.exit(1);
-}
+process.exitCode = await runCommand(SYNTH, process.argv.slice(2));

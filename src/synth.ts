@@ -3,6 +3,7 @@ import { type Dirent, linkSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { basename, dirname, join, relative } from 'node:path';
 import { App } from 'cdk8s';
 import { ClusterConfigError, type ClusterConfig, loadClusterConfig } from './cluster-config.ts';
+import { UsageError } from './command-line.ts';
 import { FluxAssetsBootstrap } from './flux-assets-bootstrap.ts';
 import { manifestYaml } from './manifest-yaml.ts';
 
@@ -29,7 +30,13 @@ const APPLY_ORDER = [
 
 /** Every `*.yaml` config in `folder`, sorted; the file name is the cluster name. */
 export function findClusterConfigs(folder: string): string[] {
-  return readdirSync(folder).filter((file) => /\.ya?ml$/.test(file)).sort().map((file) => join(folder, file));
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch (error) {
+    throw new UsageError(`cannot read the clusters folder ${folder}/ (${(error as NodeJS.ErrnoException).code})`);
+  }
+  return names.filter((file) => /\.ya?ml$/.test(file)).sort().map((file) => join(folder, file));
 }
 
 /**
@@ -47,8 +54,22 @@ export function loadClusterConfigs(files: readonly string[]): ClusterConfig[] {
       errors.push(error);
     }
   }
+  errors.push(...sharedClusterNames(configs));
   if (errors.length > 0) throw new AggregateError(errors, errors.map((error) => error.message).join('\n'));
   return configs;
+}
+
+/** Two files that name one cluster (`dev.yaml` and `dev.yml`) would write one folder: an error naming both. */
+function sharedClusterNames(configs: readonly ClusterConfig[]): ClusterConfigError[] {
+  const first = new Map<string, string>();
+  return configs.flatMap((config) => {
+    const earlier = first.get(config.name);
+    if (earlier === undefined) {
+      first.set(config.name, config.file);
+      return [];
+    }
+    return [new ClusterConfigError(config.file, [{ path: '', message: `names the same cluster "${config.name}" as ${earlier}: each cluster has exactly one config file` }])];
+  });
 }
 
 /** The files of `dist/<cluster>/`: one manifest per object, plus a kustomization listing them. */

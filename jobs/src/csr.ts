@@ -1,8 +1,5 @@
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
-import { managedLabels } from './secret.ts';
-
-/** Ties a CSR to the Secret it is for, so a later run can find what a dead run left behind. */
-export const secretLabel = 'flux-assets-bootstrap.io/secret';
+import { MANAGED_LABELS, SECRET_LABEL } from './issuer-contract.ts';
 
 /** kube-apiserver-client requires client auth; digital signature is what an RSA TLS client key does. */
 export const csrUsages = ['digital signature', 'client auth'];
@@ -19,7 +16,7 @@ export function buildCsrObject(spec: CsrSpec): V1CertificateSigningRequest {
   return {
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',
-    metadata: { name: spec.name, labels: { ...managedLabels, [secretLabel]: spec.secretName } },
+    metadata: { name: spec.name, labels: { ...MANAGED_LABELS, [SECRET_LABEL]: spec.secretName } },
     spec: {
       request: Buffer.from(spec.requestPem, 'utf8').toString('base64'),
       signerName: spec.signerName,

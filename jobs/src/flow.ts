@@ -4,8 +4,9 @@ import { verifyCsrForApproval, type ExpectedCsr } from './approval.ts';
 import { chainVerifies, generateKey, inspectCertificate, loadCsrTooling, type CertificateFacts, type KeyPair } from './certificate.ts';
 import type { Config } from './config.ts';
 import { encodeCsr } from './csr-encoding.ts';
-import { buildCsrObject, csrUsages, leftoverCsrs, outcomeOf, secretLabel, withApproval } from './csr.ts';
+import { buildCsrObject, csrUsages, leftoverCsrs, outcomeOf, withApproval } from './csr.ts';
 import { ExitCode, IssuerError } from './errors.ts';
+import { SECRET_LABEL } from './issuer-contract.ts';
 import type { Kube } from './kube.ts';
 import type { Logger } from './log.ts';
 import { backoffMs, describe } from './retry.ts';
@@ -123,7 +124,7 @@ async function issue(run: Run): Promise<{ csrName: string; certificate: Certific
 /** Dead runs' CSRs are useless (their key is gone); removing them keeps `kubectl get csr` honest. */
 async function removeLeftovers(run: Run, username: string, current: string): Promise<void> {
   try {
-    const items = await run.kube.listCsrs(`${secretLabel}=${run.config.secretName}`);
+    const items = await run.kube.listCsrs(`${SECRET_LABEL}=${run.config.secretName}`);
     const names = leftoverCsrs(items, { username, current, now: run.now(), deadlineSeconds: run.config.timeoutSeconds });
     await Promise.all(names.map((name) => run.kube.deleteCsr(name)));
     if (names.length > 0) run.log.info('cleanup', 'deleted CSRs left by earlier runs', { csrs: names.join(',') });

@@ -3,6 +3,7 @@ import type { V1CertificateSigningRequest, V1CertificateSigningRequestList, V1Se
 import { ApiClient, type Connection } from './api-client.ts';
 import type { Config, HelmRepositoryRef } from './config.ts';
 import { ConfigError, ExitCode, IssuerError } from './errors.ts';
+import { RECONCILE_REQUESTED_AT_ANNOTATION } from './issuer-contract.ts';
 import { connectionFromKubeconfig } from './kubeconfig.ts';
 import { describe, withRetry, type RetryOptions } from './retry.ts';
 
@@ -107,7 +108,7 @@ export class Kube {
   async requestReconcile(repo: HelmRepositoryRef, requestedAt: string): Promise<void> {
     const path = `/apis/source.toolkit.fluxcd.io/v1/namespaces/${encodeURIComponent(repo.namespace)}/helmrepositories/${encodeURIComponent(repo.name)}`;
     await this.call(`patch helmrepository ${repo.namespace}/${repo.name}`, () =>
-      this.api.request('PATCH', path, { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': requestedAt } } }, 'application/merge-patch+json'),
+      this.api.request('PATCH', path, { metadata: { annotations: { [RECONCILE_REQUESTED_AT_ANNOTATION]: requestedAt } } }, 'application/merge-patch+json'),
     );
   }
 

@@ -1,14 +1,6 @@
 import type { V1Secret } from '@kubernetes/client-node';
+import { MANAGED_LABELS, NOT_AFTER_ANNOTATION, RENEW_AFTER_ANNOTATION } from './issuer-contract.ts';
 import type { TlsFiles } from './rotation.ts';
-
-/** Labels on everything the issuer creates, so an operator can find it with one selector. */
-export const managedLabels = {
-  'app.kubernetes.io/managed-by': 'flux-assets-bootstrap',
-  'app.kubernetes.io/component': 'cert-issuer',
-} as const;
-
-export const notAfterAnnotation = 'flux-assets-bootstrap.io/not-after';
-export const renewAfterAnnotation = 'flux-assets-bootstrap.io/renew-after';
 
 export interface SecretSpec {
   name: string;
@@ -31,11 +23,11 @@ export function buildTlsSecret(spec: SecretSpec, existing?: V1Secret): V1Secret 
       name: spec.name,
       namespace: spec.namespace,
       ...(existing?.metadata?.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}),
-      labels: { ...existing?.metadata?.labels, ...managedLabels },
+      labels: { ...existing?.metadata?.labels, ...MANAGED_LABELS },
       annotations: {
         ...existing?.metadata?.annotations,
-        [notAfterAnnotation]: rfc3339(spec.notAfter),
-        [renewAfterAnnotation]: rfc3339(spec.renewAfter),
+        [NOT_AFTER_ANNOTATION]: rfc3339(spec.notAfter),
+        [RENEW_AFTER_ANNOTATION]: rfc3339(spec.renewAfter),
       },
     },
     type: existing?.type ?? 'kubernetes.io/tls',

@@ -61,6 +61,17 @@ describe('config', () => {
     expect(config.cluster).toEqual({ kind: 'in-cluster', server: 'https://localhost:7445', serviceAccountDir: '/tmp/sa' });
   });
 
+  test('GIVEN several bad flags WHEN parsed THEN one error names every one of them', () => {
+    const error = errorOf(['--common-name=system:x', '--secret-name=S', '--namespaces=a', '--key-bits=1', '--colour=red'], inCluster);
+    expect(error.message.split('; ').map((problem) => problem.split(':')[0])).toEqual([
+      'unknown flag --colour (see --help)', '--common-name', '--secret-name', '--key-bits',
+    ]);
+  });
+
+  test('GIVEN a dotted secret name, as Secrets allow WHEN parsed THEN it is accepted', () => {
+    expect(configOf([...minimal, '--secret-name=flux.tls']).secretName).toBe('flux.tls');
+  });
+
   test('GIVEN --help anywhere WHEN parsed THEN it is the help command', () => {
     expect(parseCommand(['ensure', '--help'], {})).toEqual({ command: 'help' });
   });
@@ -85,8 +96,9 @@ describe('config', () => {
     ['no namespaces', ['--common-name=c', '--secret-name=s', '--namespaces=,'], inCluster, /--namespaces/],
     ['a bad namespace', [...minimal, '--namespaces=Bad_NS'], inCluster, /--namespaces: "Bad_NS"/],
     ['a bad secret name', [...minimal, '--secret-name=Not/A/Name'], inCluster, /--secret-name/],
-    ['a too short lifetime', [...minimal, '--expiration-seconds=599'], inCluster, /--expiration-seconds: must be at least 600/],
-    ['a non-numeric lifetime', [...minimal, '--expiration-seconds=1y'], inCluster, /--expiration-seconds: "1y"/],
+    ['a too short lifetime', [...minimal, '--expiration-seconds=599'], inCluster, /--expiration-seconds: must be a whole number from 600 to 2147483647 \(got "599"\)/],
+    ['a non-numeric lifetime', [...minimal, '--expiration-seconds=1y'], inCluster, /--expiration-seconds: must be a whole number .*\(got "1y"\)/],
+    ['a secret name too long for a label value', [...minimal, `--secret-name=${'s'.repeat(64)}`], inCluster, /--secret-name: must be a DNS-1123 subdomain of at most 63 characters/],
     ['an odd key size', [...minimal, '--key-bits=1024'], inCluster, /--key-bits/],
     ['a zero timeout', [...minimal, '--timeout-seconds=0'], inCluster, /--timeout-seconds/],
     ['a bad log format', [...minimal, '--log-format=xml'], inCluster, /--log-format/],
