@@ -1,11 +1,22 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { AssetsHelmRelease, UpgradeRemediation } from './assets-helm-release.ts';
 import { AssetsHelmRepository } from './assets-helm-repository.ts';
 import { AssetsReaderAccess } from './assets-reader-access.ts';
 import { AssetsServer } from './assets-server.ts';
 import { BootstrapNamespace, PodSecurityLevel } from './bootstrap-namespace.ts';
 import { CertIssuer } from './cert-issuer.ts';
-import type { ClusterConfig } from './cluster-config.ts';
+import type { ClusterConfig, ReleaseConfig } from './cluster-config.ts';
+import { FluxSync } from './flux-sync.ts';
+
+/** Namespaces a cluster has from the start: a release may use them but the folder must not own them (a prune would delete them). */
+const OWN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', FluxSync.NAMESPACE];
+
+/**
+ * How much longer than the issuer's own deadline the Kustomization waits for its health checks:
+ * the Job's pod has to be scheduled and started, and the assets pod to become ready.
+ */
+const HEALTH_CHECK_MARGIN_SECONDS = 120;
 
 export interface FluxAssetsBootstrapProps {
   /** The validated config of the cluster to bootstrap. */
@@ -26,7 +37,8 @@ export class FluxAssetsBootstrap extends Chart {
 
     // The assets server and the issuer run on the host network, which needs "privileged".
     new BootstrapNamespace(this, `Namespace-${assets.namespace}`, { name: assets.namespace, podSecurity: PodSecurityLevel.PRIVILEGED });
-    for (const namespace of repositoryNamespaces.filter((ns) => ns !== assets.namespace)) {
+    const releaseNamespaces = cluster.releases.map((release) => release.namespace).filter((ns) => !OWN_NAMESPACES.includes(ns));
+    for (const namespace of new Set([...repositoryNamespaces, ...releaseNamespaces].filter((ns) => ns !== assets.namespace))) {
       new BootstrapNamespace(this, `Namespace-${namespace}`, { name: namespace });
     }
 
@@ -38,16 +50,26 @@ export class FluxAssetsBootstrap extends Chart {
       extraTolerations: cluster.tolerations,
     });
     new AssetsReaderAccess(this, 'ReaderAccess', { server, commonName: certificate.commonName });
-    for (const repo of cluster.repositories) {
-      new AssetsHelmRepository(this, `HelmRepository-${repo.namespace}-${repo.name}`, {
-        ...repo,
-        endpoint: cluster.endpoint,
-        server,
-        secretName: certificate.secretName,
-      });
+    const repositories = new Map(cluster.repositories.map((repo) => [repo.name, new AssetsHelmRepository(this, `HelmRepository-${repo.namespace}-${repo.name}`, {
+      ...repo,
+      endpoint: cluster.endpoint,
+      server,
+      secretName: certificate.secretName,
+    })]));
+
+    const releases = new Map<string, AssetsHelmRelease>();
+    for (const release of dependencyOrder(cluster.releases)) {
+      releases.set(release.name, new AssetsHelmRelease(this, `HelmRelease-${release.namespace}-${release.name}`, {
+        ...release,
+        repository: repositories.get(release.repository)!,
+        dependsOn: release.dependsOn.map((name) => releases.get(name)!),
+        installRetries: release.install.retries,
+        upgradeRetries: release.upgrade.retries,
+        upgradeRemediation: release.upgrade.strategy === 'uninstall' ? UpgradeRemediation.UNINSTALL : UpgradeRemediation.ROLLBACK,
+      }));
     }
 
-    new CertIssuer(this, 'CertIssuer', {
+    const issuer = new CertIssuer(this, 'CertIssuer', {
       namespace: assets.namespace,
       image: cluster.issuer.image,
       endpoint: cluster.endpoint,
@@ -63,5 +85,36 @@ export class FluxAssetsBootstrap extends Chart {
       admissionPolicy: cluster.issuer.admissionPolicy,
       extraTolerations: cluster.tolerations,
     });
+
+    if (cluster.flux) {
+      new FluxSync(this, 'FluxSync', {
+        ...cluster.flux,
+        timeout: `${cluster.issuer.timeoutSeconds + HEALTH_CHECK_MARGIN_SECONDS}s`,
+        // Applied means working: the assets pod serves and the issuer's Job wrote the Secrets. Not
+        // the HelmRepositories or the releases: a fix committed while one of them fails must not
+        // wait for the health check's timeout.
+        healthChecks: [
+          { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: server.namespace, name: server.name },
+          { apiVersion: 'batch/v1', kind: 'Job', namespace: assets.namespace, name: issuer.jobName },
+        ],
+      });
+    }
   }
+}
+
+/** The releases with every release after those it depends on (the config has no cycle). */
+function dependencyOrder(releases: readonly ReleaseConfig[]): ReleaseConfig[] {
+  const ordered: ReleaseConfig[] = [];
+  const placed = new Set<string>();
+  while (ordered.length < releases.length) {
+    const before = ordered.length;
+    for (const release of releases) {
+      if (!placed.has(release.name) && release.dependsOn.every((name) => placed.has(name))) {
+        ordered.push(release);
+        placed.add(release.name);
+      }
+    }
+    if (ordered.length === before) throw new Error(`releases with a missing or circular dependsOn: ${releases.filter((r) => !placed.has(r.name)).map((r) => r.name).join(', ')}`);
+  }
+  return ordered;
 }

@@ -78,7 +78,7 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
   { what: 'a duplicate repository', text: devWith((c) => { c.repositories.push({ name: 'apps', namespace: 'cozy-system' }); }), message: `${file}: repositories[3].name: duplicates repositories[1].name "apps"`, beyondJsonSchema: 'uniqueness by one field of the items' },
   { what: 'no repositories', text: devWith((c) => { c.repositories = []; }), message: `${file}: repositories: must list at least 1 item(s)` },
   { what: 'an admission policy switch that is a string', text: devWith((c) => { c.issuer.admissionPolicy = 'false'; }), message: `${file}: issuer.admissionPolicy: must be true or false (got "false")` },
-  { what: 'an unknown top-level field', text: devWith((c) => { c.endpoints = 'localhost:7445'; }), message: `${file}: endpoints: unknown field (allowed: endpoint, apiCAFile, assets, repositories, certificate, issuer, tolerations)` },
+  { what: 'an unknown top-level field', text: devWith((c) => { c.endpoints = 'localhost:7445'; }), message: `${file}: endpoints: unknown field (allowed: endpoint, apiCAFile, assets, repositories, certificate, issuer, tolerations, flux, releases)` },
   { what: 'an unknown nested field', text: devWith((c) => { c.certificate.lifetime = 600; }), message: `${file}: certificate.lifetime: unknown field` },
   { what: 'a missing required field', text: devWith((c) => { delete c.certificate.commonName; }), message: `${file}: certificate.commonName: is required` },
   { what: 'a field of the wrong type', text: devWith((c) => { c.assets = 'cozy-system'; }), message: `${file}: assets: must be a mapping (got "cozy-system")` },
