@@ -201,7 +201,7 @@ const REPOSITORY_PATH: TextRule = {
 };
 
 /** Helm's limit on release names (53 characters: it appends suffixes to them) on a DNS-1123 label. */
-const RELEASE_NAME: TextRule = { ...DNS_LABEL, what: DNS_LABEL.what.replace('at most 63', "at most 53, Helm's limit on release names"), maxLength: 53 };
+const RELEASE_NAME: TextRule = { ...DNS_LABEL, what: DNS_LABEL.what.replace('at most 63 characters', "at most 53 characters, Helm's limit on release names"), maxLength: 53 };
 
 /** Helm's chart names: lowercase letters, digits, '-', '_' and '.'. */
 const CHART_NAME: TextRule = {

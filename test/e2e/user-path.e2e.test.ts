@@ -62,11 +62,11 @@ async function commitConfig(message: string): Promise<string> {
 
 /**
  * Pushes, then does what a push webhook (a notification-controller Receiver) does: asks for a
- * reconcile of the GitRepository, instead of waiting for its interval.
+ * reconcile of the GitRepository, once it exists, instead of waiting for its interval.
  */
 async function push(): Promise<string> {
   await git('push', '-q', remote, 'HEAD:main');
-  await requestReconcile(gitRepositoryPath);
+  if (await admin.find(gitRepositoryPath)) await requestReconcile(gitRepositoryPath);
   return git('rev-parse', 'HEAD');
 }
 

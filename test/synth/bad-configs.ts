@@ -83,6 +83,18 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
   { what: 'a missing required field', text: devWith((c) => { delete c.certificate.commonName; }), message: `${file}: certificate.commonName: is required` },
   { what: 'a field of the wrong type', text: devWith((c) => { c.assets = 'cozy-system'; }), message: `${file}: assets: must be a mapping (got "cozy-system")` },
   { what: 'an empty file', text: '', message: `${file}: (top level): must be a mapping (got null)` },
+  // The Flux sync and the releases.
+  { what: 'a Git URL without a scheme', text: devWith((c) => { c.flux.url = 'git.example.org/fleet.git'; }), message: `${file}: flux.url: must be an http://, https:// or ssh:// URL` },
+  { what: 'a flux section without its URL', text: devWith((c) => { delete c.flux.url; }), message: `${file}: flux.url: is required` },
+  { what: 'a sync path with a space', text: devWith((c) => { c.flux.path = './dist/my dev'; }), message: `${file}: flux.path: must be a folder relative to the repository's root` },
+  { what: 'a release name over Helm\'s 53 characters', text: devWith((c) => { c.releases[0].name = 'r'.repeat(54); }), message: `${file}: releases[0].name: must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 53 characters, Helm's limit on release names)` },
+  { what: 'a release from a repository the config does not have', text: devWith((c) => { c.releases[0].repository = 'sytem'; }), message: `${file}: releases[0].repository: must name one of the config's repositories (system, apps, extra) (got "sytem")`, beyondJsonSchema: 'a reference to another section' },
+  { what: 'a release that depends on an unknown release', text: devWith((c) => { c.releases[0].dependsOn = ['cilium']; }), message: `${file}: releases[0].dependsOn[0]: must name another release of this config (demo) (got "cilium")`, beyondJsonSchema: 'a reference to another item' },
+  { what: 'a release that depends on itself', text: devWith((c) => { c.releases[0].dependsOn = ['demo']; }), message: `${file}: releases[0].dependsOn[0]: must not name the release itself`, beyondJsonSchema: 'a reference to another item' },
+  { what: 'releases that depend on each other', text: devWith((c) => { c.releases[0].dependsOn = ['other']; c.releases.push({ name: 'other', namespace: 'cozy-demo', repository: 'apps', chart: 'demo-apps', dependsOn: ['demo'] }); }), message: `${file}: releases[0].dependsOn: must not form a cycle (demo -> other -> demo)`, beyondJsonSchema: 'a cycle through references' },
+  { what: 'two releases of one name', text: devWith((c) => { c.releases.push({ ...c.releases[0], namespace: 'cozy-public' }); }), message: `${file}: releases[1].name: duplicates releases[0].name "demo": \`dependsOn\` names releases`, beyondJsonSchema: 'uniqueness by one field of the items' },
+  { what: 'values that are not a mapping', text: devWith((c) => { c.releases[0].values = 'replicas: 2'; }), message: `${file}: releases[0].values: must be a mapping (got "replicas: 2")` },
+  { what: 'an unknown upgrade strategy', text: devWith((c) => { c.releases[0].upgrade = { strategy: 'retry' }; }), message: `${file}: releases[0].upgrade.strategy: must be one of rollback, uninstall (got "retry")` },
   // Files.
   { what: 'a CA file that does not exist', text: devWith((c) => { c.apiCAFile = 'ca/missing.pem'; }), message: `${file}: apiCAFile: cannot read "ca/missing.pem" (relative to the config file)`, beyondJsonSchema: 'the file system' },
   { what: 'a CA file that holds no certificate', text: devWith((c) => { c.apiCAFile = 'dev.yaml'; }), message: `${file}: apiCAFile: "dev.yaml" holds no PEM certificate`, beyondJsonSchema: 'the file system' },
