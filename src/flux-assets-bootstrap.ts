@@ -69,7 +69,7 @@ export class FluxAssetsBootstrap extends Chart {
       }));
     }
 
-    const issuer = new CertIssuer(this, 'CertIssuer', {
+    new CertIssuer(this, 'CertIssuer', {
       namespace: assets.namespace,
       image: cluster.issuer.image,
       endpoint: cluster.endpoint,
@@ -90,12 +90,14 @@ export class FluxAssetsBootstrap extends Chart {
       new FluxSync(this, 'FluxSync', {
         ...cluster.flux,
         timeout: `${cluster.issuer.timeoutSeconds + HEALTH_CHECK_MARGIN_SECONDS}s`,
-        // Applied means working: the assets pod serves and the issuer's Job wrote the Secrets. Not
-        // the HelmRepositories or the releases: a fix committed while one of them fails must not
-        // wait for the health check's timeout.
+        // Applied means working: the assets pod serves, and the issuer wrote the Secret every
+        // HelmRepository reads. Only objects with stable names: the Kustomization applies itself,
+        // and a health check still waiting for the Job it has just pruned (the Job's name changes
+        // with its content) would hold every apply until the timeout. Not the HelmRepositories or
+        // the releases either: a fix committed while one fails must not wait for the timeout.
         healthChecks: [
           { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: server.namespace, name: server.name },
-          { apiVersion: 'batch/v1', kind: 'Job', namespace: assets.namespace, name: issuer.jobName },
+          ...repositoryNamespaces.map((namespace) => ({ apiVersion: 'v1', kind: 'Secret', namespace, name: certificate.secretName })),
         ],
       });
     }
