@@ -181,8 +181,8 @@ test('1. GIVEN dist/dev committed and pushed WHEN only its sync objects are appl
   expect(condition(job, 'Complete')?.status).toBe('True');
   const pods = await jobPods(admin, d.job.metadata.namespace, d.job.metadata.name);
   expect(pods.map((p) => p.status.containerStatuses[0].state.terminated.exitCode)).toEqual([0]);
-  // Everything in the folder was applied by kustomize-controller, not by this test.
-  for (const { obj } of d.objects) {
+  // Everything in the folder was applied by kustomize-controller, the sync objects too.
+  for (const { obj } of [...d.objects, ...d.gitops]) {
     const live = await admin.get(`${obj.apiVersion.includes('/') ? '/apis' : '/api'}/${obj.apiVersion}${obj.metadata.namespace ? `/namespaces/${obj.metadata.namespace}` : ''}/${resourceOf(obj.kind)}/${obj.metadata.name}`);
     expect({ object: `${obj.kind}/${obj.metadata.name}`, labels: live.metadata.labels }).toMatchObject({
       object: `${obj.kind}/${obj.metadata.name}`, labels: { 'kustomize.toolkit.fluxcd.io/name': syncName },

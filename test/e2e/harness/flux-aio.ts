@@ -9,9 +9,10 @@
 //  - one identity for the pod, the ServiceAccount flux-system/flux bound to cluster-admin by the
 //    ClusterRoleBinding flux, its token and CA at the in-cluster path in each container's own
 //    mount namespace (container.sh), where client-go's in-cluster config reads them;
-//  - as uid 65534, the user of Flux's images, on a read-only root, with the binary (the image), the /data emptyDir of
-//    source-controller and each container's /tmp bind-mounted under /run/flux (container.sh mounts
-//    volumes below /run; the host paths are not the container user's to reach).
+//  - as uid 65534, the user of Flux's images, on a read-only root, with the binary (the image),
+//    source-controller's /data emptyDir and each container's /tmp bind-mounted under /run/flux
+//    (container.sh mounts volumes below /run; the host paths are not the container user's to
+//    reach).
 // flux-aio's notification-controller is not run: nothing in this product sends it events.
 import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
