@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { ApiEndpoint } from './api-endpoint.ts';
 import { BOOTSTRAP_TOLERATIONS } from './bootstrap-tolerations.ts';
-import { DEFAULTS, FINAL_EXIT_CODES, type HelmRepositoryRef, type KeyBits, toIssuerArgs } from '../jobs/src/issuer-contract.ts';
+import { DEFAULTS, FINAL_EXIT_CODES, ISSUER_SERVICE_ACCOUNT_NAME, type HelmRepositoryRef, type KeyBits, toIssuerArgs } from '../jobs/src/issuer-contract.ts';
 import { CertIssuerAccess } from './cert-issuer-access.ts';
 import { CsrAdmissionPolicy } from './csr-admission-policy.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
@@ -97,7 +97,7 @@ export interface CertIssuerProps {
  */
 export class CertIssuer extends Construct {
   public readonly jobName: string;
-  public readonly serviceAccountName = 'cert-issuer';
+  public readonly serviceAccountName = ISSUER_SERVICE_ACCOUNT_NAME;
 
   public constructor(scope: Construct, id: string, props: CertIssuerProps) {
     super(scope, id);
@@ -165,7 +165,7 @@ export class CertIssuer extends Construct {
         securityContext: RESTRICTED_POD_SECURITY,
         tolerations: [...BOOTSTRAP_TOLERATIONS, ...(props.extraTolerations ?? [])],
         containers: [{
-          name: 'cert-issuer',
+          name: ISSUER_SERVICE_ACCOUNT_NAME,
           image: props.image,
           imagePullPolicy: 'IfNotPresent',
           command: ISSUER_COMMAND,
@@ -204,7 +204,7 @@ export class CertIssuer extends Construct {
       podFailurePolicy: {
         rules: [{
           action: 'FailJob',
-          onExitCodes: { containerName: 'cert-issuer', operator: 'In', values: [...FINAL_EXIT_CODES] },
+          onExitCodes: { containerName: ISSUER_SERVICE_ACCOUNT_NAME, operator: 'In', values: [...FINAL_EXIT_CODES] },
           onPodConditions: [], // required by cdk8s-plus-28's 1.28 types, optional since 1.29; removed below
         }],
       },

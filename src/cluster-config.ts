@@ -317,11 +317,12 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
   checkReleaseReferences(raw, issues);
   if (parsed === undefined || issues.length > 0) throw new ClusterConfigError(file, issues);
 
-  const { apiCAFile: _resolved, flux: fluxSection, ...rest } = parsed;
+  const { apiCAFile: _resolved, flux: fluxSection, tolerations, ...rest } = parsed;
   return {
     name,
     file,
     ...rest,
+    tolerations: tolerations.map(withOperator),
     ...(fluxSection === undefined ? {} : { flux: { ...fluxSection, path: fluxSection.path ?? `./dist/${name}` } }),
     ...(apiCA === undefined ? {} : { apiCA }),
   };
@@ -378,6 +379,15 @@ function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | un
     if (cycle) return cycle;
   }
   return undefined;
+}
+
+/**
+ * The toleration with its operator written out: the API's default is Equal, which with no key is
+ * refused and with a key but no value matches only an empty value. The config's default is what
+ * a user means by leaving it out: Equal when a value is given, else Exists.
+ */
+function withOperator(toleration: TolerationConfig): TolerationConfig {
+  return { ...toleration, operator: toleration.operator ?? (toleration.value === undefined ? 'Exists' : 'Equal') };
 }
 
 /**

@@ -11,6 +11,7 @@ import { connect } from 'node:tls';
 import { AdmissionregistrationV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, type V1ResourceAttributes } from '@kubernetes/client-node';
 import { encodeCsr } from '../jobs/src/csr-encoding.ts';
 import { csrUsages } from '../jobs/src/csr.ts';
+import { DEFAULT_SIGNER_NAME, ISSUER_SERVICE_ACCOUNT_NAME } from '../jobs/src/issuer-contract.ts';
 import { evaluate, type Expected, type TlsFiles } from '../jobs/src/rotation.ts';
 import { filesOf } from '../jobs/src/secret.ts';
 import { ApiEndpoint } from './api-endpoint.ts';
@@ -33,12 +34,11 @@ interface Access {
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
-const ISSUER_SERVICE_ACCOUNT = 'cert-issuer';
 /** The identity the doctor's probe asks for: whoever holds it may read every Secret. */
 const FOREIGN_COMMON_NAME = 'system:kube-controller-manager';
 
 function issuerUser(cluster: ClusterConfig): string {
-  return `system:serviceaccount:${cluster.assets.namespace}:${ISSUER_SERVICE_ACCOUNT}`;
+  return `system:serviceaccount:${cluster.assets.namespace}:${ISSUER_SERVICE_ACCOUNT_NAME}`;
 }
 
 /** The access that must hold, and must not, for the reader and the issuer. */
@@ -53,7 +53,7 @@ export function expectedAccess(cluster: ClusterConfig): Access[] {
     { who: 'reader', user: reader, allowed: false, attributes: { verb: 'get', resource: 'secrets', name: certificate.secretName, namespace: assets.namespace } },
     { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'create', group: 'certificates.k8s.io', resource: 'certificatesigningrequests' } },
     { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'update', group: 'certificates.k8s.io', resource: 'certificatesigningrequests', subresource: 'approval' } },
-    { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'approve', group: 'certificates.k8s.io', resource: 'signers', name: 'kubernetes.io/kube-apiserver-client' } },
+    { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'approve', group: 'certificates.k8s.io', resource: 'signers', name: DEFAULT_SIGNER_NAME } },
     ...namespaces.flatMap((namespace): Access[] => [
       { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'update', resource: 'secrets', name: certificate.secretName, namespace } },
       { who: 'issuer', user: issuer, allowed: false, attributes: { verb: 'get', resource: 'secrets', name: 'some-other-secret', namespace } },
@@ -142,7 +142,7 @@ async function admissionPolicyVerdicts(cluster: ClusterConfig, kubeConfig: KubeC
   if (!cluster.issuer.admissionPolicy) {
     return [{ check: 'CSR admission policy', ok: true, detail: 'off (issuer.admissionPolicy: false): a stolen issuer token can have any identity signed but system:masters' }];
   }
-  const name = csrAdmissionPolicyName(cluster.assets.namespace, ISSUER_SERVICE_ACCOUNT);
+  const name = csrAdmissionPolicyName(cluster.assets.namespace, ISSUER_SERVICE_ACCOUNT_NAME);
   const fix = `re-apply dist/${cluster.name} (kubectl apply --server-side -k dist/${cluster.name}); it needs Kubernetes 1.30 or later`;
   const api = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
   const orMissing = <T>(read: Promise<T>) =>

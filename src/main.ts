@@ -5,8 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CommandLine, runCommand, UsageError } from './command-line.ts';
-import { findClusterConfigs, loadClusterConfigs, replaceFolder, renderCluster } from './synth.ts';
+import { type CommandLine, runCommand } from './command-line.ts';
+import { synthesize } from './synth.ts';
 
 const SYNTH: CommandLine<{ clusters: { type: 'string'; default: string }; out: { type: 'string'; default: string } }> = {
   name: 'synth',
@@ -29,10 +29,7 @@ file and field, and the output folder is left as it was), 2 usage error.`,
   options: { clusters: { type: 'string', default: 'clusters' }, out: { type: 'string', default: 'dist' } },
   afterConfigError: 'the output folder was left as it was',
   run: ({ clusters, out }) => {
-    const configFiles = findClusterConfigs(clusters);
-    if (configFiles.length === 0) throw new UsageError(`no cluster configs (*.yaml) in ${clusters}/`);
-    const files = loadClusterConfigs(configFiles).flatMap(renderCluster);
-    const changed = replaceFolder(out, files);
+    const { configFiles, files, changed } = synthesize(clusters, out);
 
     // `cdk8s synth` expects manifests in its own output folder, which it empties first.
     const cdk8sOut = process.env.CDK8S_OUTDIR;

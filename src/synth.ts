@@ -31,6 +31,18 @@ const APPLY_ORDER = [
   'HelmRelease', 'GitRepository', 'Kustomization',
 ];
 
+/**
+ * Synth as the command runs it: every config in `clustersDir`, each problem of every file at once,
+ * and `outDir` replaced only when all of them synthesized.
+ * @throws UsageError when the folder holds no config, AggregateError of ClusterConfigError for bad configs
+ */
+export function synthesize(clustersDir: string, outDir: string): { configFiles: string[]; files: OutputFile[]; changed: boolean } {
+  const configFiles = findClusterConfigs(clustersDir);
+  if (configFiles.length === 0) throw new UsageError(`no cluster configs (*.yaml) in ${clustersDir}/`);
+  const files = loadClusterConfigs(configFiles).flatMap(renderCluster);
+  return { configFiles, files, changed: replaceFolder(outDir, files) };
+}
+
 /** Every `*.yaml` config in `folder`, sorted; the file name is the cluster name. */
 export function findClusterConfigs(folder: string): string[] {
   let names: string[];

@@ -104,6 +104,9 @@ export const SECRET_NAME: TextRule = {
   maxLength: 63,
 };
 
+/** The issuer's ServiceAccount, which synth creates and binds and doctor checks; also its container's name. */
+export const ISSUER_SERVICE_ACCOUNT_NAME = 'cert-issuer';
+
 /** The signer that issues client certificates the API server accepts. */
 export const DEFAULT_SIGNER_NAME = 'kubernetes.io/kube-apiserver-client';
 export const KEY_BITS = [2048, 3072, 4096] as const;

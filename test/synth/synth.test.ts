@@ -1,7 +1,8 @@
 import { parse } from 'yaml';
 import { parseCommand } from '../../jobs/src/config.ts';
 import { requestShape } from '../../jobs/src/csr-encoding.ts';
-import { loadClusterConfig } from '../../src/cluster-config.ts';
+import { loadClusterConfig, parseClusterConfig } from '../../src/cluster-config.ts';
+import { devWith } from './bad-configs.ts';
 import { renderCluster, type OutputFile } from '../../src/synth.ts';
 
 interface Manifest {
@@ -286,5 +287,17 @@ describe('GIVEN two configs that differ only in the issuer image', () => {
     expect(jobName(dev)).toMatch(/^cert-issuer-[0-9a-f]{8}$/);
     expect(jobName(changed)).not.toBe(jobName(dev));
     expect(jobName({ ...dev })).toBe(jobName(dev));
+  });
+});
+
+describe('GIVEN tolerations without an operator', () => {
+  test('WHEN synthesized THEN each gets the operator the config documents: Exists without a value, Equal with one', () => {
+    const text = devWith((c) => { c.tolerations = [{}, { key: 'dedicated' }, { key: 'dedicated', value: 'bootstrap', effect: 'NoSchedule' }]; });
+    const cluster = parseClusterConfig('clusters/dev.yaml', text);
+    expect(cluster.tolerations).toEqual([
+      { operator: 'Exists' },
+      { key: 'dedicated', operator: 'Exists' },
+      { key: 'dedicated', value: 'bootstrap', effect: 'NoSchedule', operator: 'Equal' },
+    ]);
   });
 });
