@@ -25,7 +25,7 @@ export interface Connection {
 
 /** An HTTP error from the API server; `code` is the status, `body` the server's Status JSON. */
 export class ApiError extends Error {
-  constructor(
+  public constructor(
     public readonly code: number,
     public readonly body: string,
     what: string,
@@ -40,7 +40,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 export class ApiClient {
   private readonly agent: Agent;
 
-  constructor(private readonly connection: Connection) {
+  public constructor(private readonly connection: Connection) {
     // One kept-alive TLS connection serves the whole run: a handshake per call would dominate it.
     this.agent = new Agent({
       keepAlive: true,
@@ -52,7 +52,7 @@ export class ApiClient {
   }
 
   /** Sends one request and parses the JSON answer; throws ApiError for any status from 400 on. */
-  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+  public async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const options = this.options(method, path, {
       ...(payload !== undefined && { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) }),
@@ -85,7 +85,7 @@ export class ApiClient {
    * Streams a watch: one JSON event per line, until the server ends it, `signal` aborts it or the
    * connection fails. `done` gets null for a clean end and the error otherwise.
    */
-  watch(path: string, onEvent: (event: { type: string; object: unknown }) => void, done: (error: unknown) => void): AbortController {
+  public watch(path: string, onEvent: (event: { type: string; object: unknown }) => void, done: (error: unknown) => void): AbortController {
     const controller = new AbortController();
     let finished = false;
     const finish = (error: unknown) => {

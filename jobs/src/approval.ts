@@ -3,15 +3,15 @@ import { parseCsr, samePublicKey } from './certificate.ts';
 
 /** What the CSR we created must look like, down to who created it. */
 export interface ExpectedCsr {
-  uid: string;
-  commonName: string;
+  readonly uid: string;
+  readonly commonName: string;
   /** The one Organization allowed; undefined allows none. */
-  organization: string | undefined;
-  usages: string[];
+  readonly organization: string | undefined;
+  readonly usages: string[];
   /** This Job's own ServiceAccount user, from a SelfSubjectReview. */
-  username: string;
-  signerName: string;
-  publicKeyPem: string;
+  readonly username: string;
+  readonly signerName: string;
+  readonly publicKeyPem: string;
 }
 
 /**

@@ -1,27 +1,13 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
-import type forgeModule from 'node-forge';
-
-type Forge = typeof forgeModule;
+import { readPkcs10 } from './pkcs10.ts';
 
 export interface KeyPair {
-  privateKeyPem: string;
-  publicKeyPem: string;
+  readonly privateKeyPem: string;
+  readonly publicKeyPem: string;
 }
 
 const clientAuthOid = '1.3.6.1.5.5.7.3.2';
-
-let forgeLoading: Promise<Forge> | undefined;
-
-/**
- * node-forge takes ~45 ms to initialise, a fifth of the no-op budget, and only the check before
- * approval needs it (requests are encoded by csr-encoding.ts); so it loads on first use, which
- * the issue path starts while the key is being generated.
- */
-export function loadCsrTooling(): Promise<Forge> {
-  forgeLoading ??= import('node-forge').then((module) => module.default);
-  return forgeLoading;
-}
 
 /** A fresh RSA key for every request, as client-go's certificate manager does; native, so ~50 ms. */
 export async function generateKey(bits: number): Promise<KeyPair> {
@@ -34,43 +20,35 @@ export async function generateKey(bits: number): Promise<KeyPair> {
 }
 
 export interface ParsedCsr {
-  commonNames: string[];
-  organizations: string[];
+  readonly commonNames: string[];
+  readonly organizations: string[];
   /** Subject attributes other than CN and O, by short name or OID. */
-  otherSubjectFields: string[];
-  publicKeyPem: string;
-  signatureValid: boolean;
+  readonly otherSubjectFields: string[];
+  readonly publicKeyPem: string;
+  readonly signatureValid: boolean;
 }
 
 /** Reads a PEM CSR; throws when it is not a parseable RSA PKCS#10 request. */
-export async function parseCsr(pem: string): Promise<ParsedCsr> {
-  const forge = await loadCsrTooling();
-  const csr = forge.pki.certificationRequestFromPem(pem);
-  // forge hands UTF8String values over as their raw bytes; the issuer encodes every value so.
-  // (@types/node-forge types valueTagClass as a Class; it holds the value's Type.)
-  const values = (name: string) =>
-    csr.subject.attributes
-      .filter((a) => a.name === name)
-      .map((a) => ((a.valueTagClass as unknown) === forge.asn1.Type.UTF8 ? forge.util.decodeUtf8(String(a.value)) : String(a.value)));
+export function parseCsr(pem: string): ParsedCsr {
+  const request = readPkcs10(pem);
+  const values = (type: string) => request.subject.filter((a) => a.type === type).map((a) => a.value);
   return {
-    commonNames: values('commonName'),
-    organizations: values('organizationName'),
-    otherSubjectFields: csr.subject.attributes
-      .filter((a) => a.name !== 'commonName' && a.name !== 'organizationName')
-      .map((a) => a.shortName ?? a.name ?? a.type ?? 'unknown'),
-    publicKeyPem: forge.pki.publicKeyToPem(csr.publicKey as forgeModule.pki.rsa.PublicKey),
-    signatureValid: csr.verify(),
+    commonNames: values('CN'),
+    organizations: values('O'),
+    otherSubjectFields: request.subject.filter((a) => a.type !== 'CN' && a.type !== 'O').map((a) => a.type),
+    publicKeyPem: request.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    signatureValid: request.signatureValid,
   };
 }
 
 export interface CertificateFacts {
-  commonName: string | undefined;
-  organizations: string[];
-  clientAuth: boolean;
-  notBefore: Date;
-  notAfter: Date;
+  readonly commonName: string | undefined;
+  readonly organizations: string[];
+  readonly clientAuth: boolean;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
   /** SHA-256 fingerprint, hex with colons; also seeds the renewal jitter. */
-  fingerprint: string;
+  readonly fingerprint: string;
 }
 
 /** Facts about the first (leaf) certificate of a PEM; throws when there is none. */

@@ -12,8 +12,8 @@
 import { createPublicKey, sign } from 'node:crypto';
 
 export interface Subject {
-  commonName: string;
-  organization: string | undefined;
+  readonly commonName: string;
+  readonly organization: string | undefined;
 }
 
 const pemHeader = '-----BEGIN CERTIFICATE REQUEST-----\n';

@@ -5,11 +5,11 @@ import { MANAGED_LABELS, SECRET_LABEL } from './issuer-contract.ts';
 export const csrUsages = ['digital signature', 'client auth'];
 
 export interface CsrSpec {
-  name: string;
-  secretName: string;
-  requestPem: string;
-  signerName: string;
-  expirationSeconds: number;
+  readonly name: string;
+  readonly secretName: string;
+  readonly requestPem: string;
+  readonly signerName: string;
+  readonly expirationSeconds: number;
 }
 
 export function buildCsrObject(spec: CsrSpec): V1CertificateSigningRequest {

@@ -4,8 +4,8 @@ export { ExitCode };
 
 /** An expected failure: its message is one operator-readable line, never a stack trace. */
 export class IssuerError extends Error {
-  constructor(
-    readonly exitCode: ExitCode,
+  public constructor(
+    public readonly exitCode: ExitCode,
     message: string,
   ) {
     super(message);
@@ -15,7 +15,7 @@ export class IssuerError extends Error {
 
 /** A missing or invalid setting; the message names the flag so the operator can fix it. */
 export class ConfigError extends IssuerError {
-  constructor(message: string) {
+  public constructor(message: string) {
     super(ExitCode.badConfig, message);
     this.name = 'ConfigError';
   }

@@ -1,35 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import type { V1CertificateSigningRequest, V1Secret } from '@kubernetes/client-node';
 import { verifyCsrForApproval, type ExpectedCsr } from './approval.ts';
-import { chainVerifies, generateKey, inspectCertificate, loadCsrTooling, type CertificateFacts, type KeyPair } from './certificate.ts';
+import { chainVerifies, generateKey, inspectCertificate, type CertificateFacts, type KeyPair } from './certificate.ts';
 import type { Config } from './config.ts';
 import { encodeCsr } from './csr-encoding.ts';
 import { buildCsrObject, csrUsages, leftoverCsrs, outcomeOf, withApproval } from './csr.ts';
 import { ExitCode, IssuerError } from './errors.ts';
 import { SECRET_LABEL } from './issuer-contract.ts';
-import type { Kube } from './kube.ts';
+import type { KubeApi } from './kube.ts';
 import type { Logger } from './log.ts';
-import { backoffMs, describe } from './retry.ts';
+import { backoffMs, describe, type Clock } from './retry.ts';
 import { decide, identityProblem, renewalDeadlineOf, type Expected, type TlsFiles } from './rotation.ts';
 import { buildTlsSecret, filesOf, rfc3339 } from './secret.ts';
 
 export interface Run {
-  kube: Kube;
-  config: Config;
+  readonly kube: KubeApi;
+  readonly config: Config;
   /** The CA the signer signs with: the certificate must chain to it. */
-  signerCaPem: string;
+  readonly signerCaPem: string;
   /** The Secret's ca.crt: the CA that verifies the API endpoint. */
-  caCrt: string;
-  log: Logger;
-  now: () => Date;
+  readonly caCrt: string;
+  readonly log: Logger;
+  /** The same clock the API retries use. */
+  readonly clock: Clock;
   /** Epoch milliseconds by which the whole run must be done. */
-  deadline: number;
+  readonly deadline: number;
 }
 
 interface Certificate {
-  files: TlsFiles;
-  facts: CertificateFacts;
-  renewAfter: Date;
+  readonly files: TlsFiles;
+  readonly facts: CertificateFacts;
+  readonly renewAfter: Date;
 }
 
 const maxRounds = 3;
@@ -46,7 +47,7 @@ export async function ensure(run: Run): Promise<void> {
   let written = false;
   for (let round = 1; round <= maxRounds; round++) {
     const stored = await readSecrets(run);
-    const decision = decide(new Map([...stored].map(([ns, secret]) => [ns, filesOf(secret)])), expected, run.now());
+    const decision = decide(new Map([...stored].map(([ns, secret]) => [ns, filesOf(secret)])), expected, nowOf(run));
     log.info('decide', decision.reason, { action: decision.action, round });
     if (decision.action === 'noop') break;
 
@@ -76,6 +77,10 @@ export async function ensure(run: Run): Promise<void> {
   ]);
 }
 
+function nowOf(run: Run): Date {
+  return new Date(run.clock.now());
+}
+
 async function deleteCsr(run: Run, name: string): Promise<void> {
   await run.kube.deleteCsr(name);
   run.log.info('cleanup', 'CSR deleted', { csr: name });
@@ -96,7 +101,7 @@ async function issue(run: Run): Promise<{ csrName: string; certificate: Certific
   const { config, kube, log } = run;
   // Only now, once the Secrets said so: a key generated on speculation took a core from the API
   // server on every no-op run. The lookup and the CSR library's start-up overlap it.
-  const [username, key] = await Promise.all([kube.whoAmI(), generateKey(config.keyBits), loadCsrTooling()]);
+  const [username, key] = await Promise.all([kube.whoAmI(), generateKey(config.keyBits)]);
   const csrName = `${config.secretName}-${randomBytes(4).toString('hex')}`;
   const request = buildCsrObject({
     name: csrName,
@@ -125,7 +130,7 @@ async function issue(run: Run): Promise<{ csrName: string; certificate: Certific
 async function removeLeftovers(run: Run, username: string, current: string): Promise<void> {
   try {
     const items = await run.kube.listCsrs(`${SECRET_LABEL}=${run.config.secretName}`);
-    const names = leftoverCsrs(items, { username, current, now: run.now(), deadlineSeconds: run.config.timeoutSeconds });
+    const names = leftoverCsrs(items, { username, current, now: nowOf(run), deadlineSeconds: run.config.timeoutSeconds });
     await Promise.all(names.map((name) => run.kube.deleteCsr(name)));
     if (names.length > 0) run.log.info('cleanup', 'deleted CSRs left by earlier runs', { csrs: names.join(',') });
   } catch (error) {
@@ -148,7 +153,7 @@ async function verifyAndApprove(run: Run, expected: ExpectedCsr, name: string): 
     if (violations.length > 0) {
       throw new IssuerError(ExitCode.refusedToApprove, `refusing to approve CSR ${name}: ${violations.join('; ')}`);
     }
-    const approved = await run.kube.approveCsr(withApproval(csr, run.now()));
+    const approved = await run.kube.approveCsr(withApproval(csr, nowOf(run)));
     if (approved !== undefined) {
       run.log.info('approve', 'CSR verified and approved', { csr: name });
       return approved;
@@ -163,19 +168,20 @@ async function verifyAndApprove(run: Run, expected: ExpectedCsr, name: string): 
  * fresh list, so an event that fell between the two is not missed.
  */
 function waitForCertificate(run: Run, name: string, resourceVersion: string): Promise<string> {
-  const { kube, log, config } = run;
+  const { kube, log, config, clock } = run;
   return new Promise((resolve, reject) => {
     let settled = false;
     let watch: AbortController | undefined;
+    const deadlineTimer = new AbortController();
     const finish = (result: string | Error) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      deadlineTimer.abort();
       watch?.abort();
       if (result instanceof Error) reject(result);
       else resolve(result);
     };
-    const timer = setTimeout(
+    clock.sleep(Math.max(0, run.deadline - clock.now()), deadlineTimer.signal).then(
       () =>
         finish(
           new IssuerError(
@@ -184,7 +190,8 @@ function waitForCertificate(run: Run, name: string, resourceVersion: string): Pr
               (drops > 0 ? ` (the watch on the CSR ended ${drops} times, last: ${lastDrop})` : ''),
           ),
         ),
-      Math.max(0, run.deadline - Date.now()),
+      // Aborted by finish: the wait ended before the deadline.
+      () => undefined,
     );
     const judge = (csr: V1CertificateSigningRequest | undefined) => {
       if (csr === undefined) return finish(new IssuerError(ExitCode.internal, `CSR ${name} was deleted while waiting for the signer`));
@@ -217,7 +224,7 @@ function waitForCertificate(run: Run, name: string, resourceVersion: string): Pr
       drops++;
       lastDrop = error ? describe(error) : 'closed by server';
       log.info('wait', 'watch ended; listing again', { csr: name, reason: lastDrop });
-      await new Promise((r) => setTimeout(r, backoffMs(drops, Math.random)));
+      await clock.sleep(backoffMs(drops, clock.random));
       if (settled) return;
       try {
         const latest = await kube.readCsrForWatch(name);
@@ -272,8 +279,8 @@ function checkIssued(run: Run, certificatePem: string, key: KeyPair): Certificat
 async function store(
   run: Run,
   certificate: Certificate,
-  namespaces: string[],
-  stored: Map<string, V1Secret | undefined>,
+  namespaces: readonly string[],
+  stored: ReadonlyMap<string, V1Secret | undefined>,
 ): Promise<'written' | 'conflict'> {
   const results = await Promise.all(
     namespaces.map(async (namespace) => {
@@ -296,7 +303,7 @@ async function store(
 
 /** A failed refresh is no reason to fail the Job: Flux picks the Secret up at its next interval. */
 async function refreshHelmRepositories(run: Run): Promise<void> {
-  const requestedAt = rfc3339(run.now());
+  const requestedAt = rfc3339(nowOf(run));
   await Promise.all(
     run.config.refreshHelmRepositories.map(async (repo) => {
       try {
@@ -305,7 +312,7 @@ async function refreshHelmRepositories(run: Run): Promise<void> {
       } catch (error) {
         run.log.warn('refresh', 'could not annotate HelmRepository', {
           helmRepository: `${repo.namespace}/${repo.name}`,
-          error: error instanceof Error ? error.message : String(error),
+          error: describe(error),
         });
       }
     }),

@@ -12,26 +12,59 @@ const secretsPath = (namespace: string) => `/api/v1/namespaces/${encodeURICompon
 const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
 
 /**
- * The thin I/O shell: every API call the issuer makes, each retried on transient failures and
- * with 401/403 turned into "permission denied" (exit 3). It makes no decisions.
+ * Every API call the issuer makes, and nothing else: flow.ts decides, this does the I/O. A failure
+ * is an IssuerError with the exit code it deserves (401/403: permission denied, exit 3).
  */
-export class Kube {
+export interface KubeApi {
+  /** undefined when the Secret does not exist yet. */
+  readSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
+  /** Creates the Secret, or replaces it under the resourceVersion it carries; 'conflict' when someone else wrote first. */
+  writeSecret(secret: V1Secret): Promise<'written' | 'conflict'>;
+  /** The user this process authenticates as, which the API records as a CSR's spec.username. */
+  whoAmI(): Promise<string>;
+  createCsr(csr: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest>;
+  readCsr(name: string): Promise<V1CertificateSigningRequest | undefined>;
+  /** undefined when the CSR changed since it was read (409), so it has to be verified again. */
+  approveCsr(csr: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest | undefined>;
+  listCsrs(labelSelector: string): Promise<V1CertificateSigningRequest[]>;
+  /** The CSR (undefined when it is gone) and the resourceVersion to watch it from. */
+  readCsrForWatch(name: string): Promise<{ csr: V1CertificateSigningRequest | undefined; resourceVersion: string }>;
+  /** A CSR that is already gone counts as deleted. */
+  deleteCsr(name: string): Promise<void>;
+  /**
+   * Streams changes to one CSR after `resourceVersion`, possibly some before the promise resolves.
+   * `done` gets the reason the stream ended (null when the server closed it, or when it was
+   * aborted); the returned controller stops it.
+   */
+  watchCsr(
+    name: string,
+    resourceVersion: string,
+    onChange: (type: string, csr: V1CertificateSigningRequest) => void,
+    done: (error: unknown) => void,
+  ): Promise<AbortController>;
+  /** Flux's documented way to ask for a reconcile now instead of at the next interval. */
+  requestReconcile(repo: HelmRepositoryRef, requestedAt: string): Promise<void>;
+}
+
+/**
+ * The thin I/O shell over HTTP: each call retried on transient failures (exit 6 at the deadline).
+ * It makes no decisions.
+ */
+export class Kube implements KubeApi {
   private readonly api: ApiClient;
 
-  constructor(
+  public constructor(
     connection: Connection,
     private readonly retry: RetryOptions,
   ) {
     this.api = new ApiClient(connection);
   }
 
-  /** undefined when the Secret does not exist yet. */
-  async readSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+  public async readSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
     return this.call(`get secret ${namespace}/${name}`, () => this.api.request<V1Secret>('GET', `${secretsPath(namespace)}/${encodeURIComponent(name)}`), [404]);
   }
 
-  /** Creates the Secret, or replaces it under the resourceVersion it carries; 'conflict' when someone else wrote first. */
-  async writeSecret(secret: V1Secret): Promise<'written' | 'conflict'> {
+  public async writeSecret(secret: V1Secret): Promise<'written' | 'conflict'> {
     const { namespace, name, resourceVersion } = secret.metadata as { namespace: string; name: string; resourceVersion?: string };
     const written = resourceVersion
       ? await this.call(`update secret ${namespace}/${name}`, () => this.api.request('PUT', `${secretsPath(namespace)}/${encodeURIComponent(name)}`, secret), [409])
@@ -39,8 +72,7 @@ export class Kube {
     return written === undefined ? 'conflict' : 'written';
   }
 
-  /** The user this process authenticates as, which the API records as a CSR's spec.username. */
-  async whoAmI(): Promise<string> {
+  public async whoAmI(): Promise<string> {
     const review = await this.call('create selfsubjectreview', () =>
       this.api.request<V1SelfSubjectReview>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }),
     );
@@ -54,7 +86,7 @@ export class Kube {
    * such as the issuer's own): a new CSR from the same config meets the same answer, so it ends
    * the run as a denial (exit 4), not as an internal error the Job would retry.
    */
-  async createCsr(csr: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest> {
+  public async createCsr(csr: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest> {
     const name = csr.metadata?.name;
     return this.call(`create csr ${name}`, () =>
       this.api.request<V1CertificateSigningRequest>('POST', csrPath, csr).catch((error: unknown) => {
@@ -64,37 +96,32 @@ export class Kube {
     );
   }
 
-  async readCsr(name: string): Promise<V1CertificateSigningRequest | undefined> {
+  public async readCsr(name: string): Promise<V1CertificateSigningRequest | undefined> {
     return this.call(`get csr ${name}`, () => this.api.request<V1CertificateSigningRequest>('GET', `${csrPath}/${encodeURIComponent(name)}`), [404]);
   }
 
-  /** undefined when the CSR changed since it was read (409), so it has to be verified again. */
-  async approveCsr(csr: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest | undefined> {
+  public async approveCsr(csr: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest | undefined> {
     const name = csr.metadata!.name!;
     return this.call(`approve csr ${name}`, () => this.api.request<V1CertificateSigningRequest>('PUT', `${csrPath}/${encodeURIComponent(name)}/approval`, csr), [409]);
   }
 
-  async listCsrs(labelSelector: string): Promise<V1CertificateSigningRequest[]> {
+  public async listCsrs(labelSelector: string): Promise<V1CertificateSigningRequest[]> {
     const list = await this.call('list csrs', () => this.api.request<V1CertificateSigningRequestList>('GET', `${csrPath}?${query({ labelSelector })}`));
     return list.items;
   }
 
-  async readCsrForWatch(name: string): Promise<{ csr: V1CertificateSigningRequest | undefined; resourceVersion: string }> {
+  public async readCsrForWatch(name: string): Promise<{ csr: V1CertificateSigningRequest | undefined; resourceVersion: string }> {
     const list = await this.call(`list csr ${name}`, () =>
       this.api.request<V1CertificateSigningRequestList>('GET', `${csrPath}?${query({ fieldSelector: `metadata.name=${name}` })}`),
     );
     return { csr: list.items[0], resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 
-  async deleteCsr(name: string): Promise<void> {
+  public async deleteCsr(name: string): Promise<void> {
     await this.call(`delete csr ${name}`, () => this.api.request('DELETE', `${csrPath}/${encodeURIComponent(name)}`), [404]);
   }
 
-  /**
-   * Streams changes to one CSR after `resourceVersion`. `done` gets the reason the stream ended
-   * (null when the server closed it); the returned controller stops it.
-   */
-  async watchCsr(
+  public async watchCsr(
     name: string,
     resourceVersion: string,
     onChange: (type: string, csr: V1CertificateSigningRequest) => void,
@@ -104,8 +131,7 @@ export class Kube {
     return this.api.watch(path, (event) => onChange(event.type, event.object as V1CertificateSigningRequest), done);
   }
 
-  /** Flux's documented way to ask for a reconcile now instead of at the next interval. */
-  async requestReconcile(repo: HelmRepositoryRef, requestedAt: string): Promise<void> {
+  public async requestReconcile(repo: HelmRepositoryRef, requestedAt: string): Promise<void> {
     const path = `/apis/source.toolkit.fluxcd.io/v1/namespaces/${encodeURIComponent(repo.namespace)}/helmrepositories/${encodeURIComponent(repo.name)}`;
     await this.call(`patch helmrepository ${repo.namespace}/${repo.name}`, () =>
       this.api.request('PATCH', path, { metadata: { annotations: { [RECONCILE_REQUESTED_AT_ANNOTATION]: requestedAt } } }, 'application/merge-patch+json'),

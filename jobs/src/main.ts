@@ -4,7 +4,7 @@ import { ExitCode, IssuerError } from './errors.ts';
 import { ensure } from './flow.ts';
 import { Kube, loadConnection, readCas } from './kube.ts';
 import { createLogger } from './log.ts';
-import { describe } from './retry.ts';
+import { describe, type Clock } from './retry.ts';
 
 /** The CLI: every failure ends as one line and an exit code, never a stack trace. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -27,11 +27,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const deadline = started + config.timeoutSeconds * 1000;
   try {
     const connection = loadConnection(config);
+    const clock: Clock = { now: Date.now, sleep: (ms, signal) => sleep(ms, undefined, { signal }), random: Math.random };
     const kube = new Kube(connection, {
+      ...clock,
       deadline,
-      now: Date.now,
-      sleep: (ms) => sleep(ms),
-      random: Math.random,
       onRetry: (error, attempt, waitMs) => log.warn('retry', describe(error), { attempt, waitMs }),
     });
     log.info('start', 'ensuring the client certificate', {
@@ -40,7 +39,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       namespaces: config.namespaces.join(','),
       signer: config.signerName,
     });
-    await ensure({ kube, config, ...readCas(config, connection), log, now: () => new Date(), deadline });
+    await ensure({ kube, config, ...readCas(config, connection), log, clock, deadline });
     log.info('done', 'every namespace holds a valid certificate', { durationMs: Date.now() - started });
     return ExitCode.ok;
   } catch (error) {

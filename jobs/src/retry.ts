@@ -1,13 +1,20 @@
 import { ExitCode, IssuerError } from './errors.ts';
 
-export interface RetryOptions {
+/** Time and chance, injected so that a test runs on a fake clock and never sleeps for real. */
+export interface Clock {
+  /** Epoch milliseconds. */
+  readonly now: () => number;
+  /** Resolves after `ms`; aborting `signal` rejects it at once and frees its timer. */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** A value in [0, 1). */
+  readonly random: () => number;
+}
+
+export interface RetryOptions extends Clock {
   /** Epoch milliseconds after which no further attempt starts. */
-  deadline: number;
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
-  random: () => number;
+  readonly deadline: number;
   /** Called before each wait, for a log line. */
-  onRetry?: (error: unknown, attempt: number, waitMs: number) => void;
+  readonly onRetry?: (error: unknown, attempt: number, waitMs: number) => void;
 }
 
 const firstWaitMs = 200;

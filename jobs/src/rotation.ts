@@ -3,18 +3,18 @@ import { chainVerifies, inspectCertificate, keyMatchesCertificate, type Certific
 
 /** The three PEM files a TLS Secret holds. */
 export interface TlsFiles {
-  tlsCrt: string;
-  tlsKey: string;
-  caCrt: string;
+  readonly tlsCrt: string;
+  readonly tlsKey: string;
+  readonly caCrt: string;
 }
 
 export interface Expected {
-  commonName: string;
-  organization: string | undefined;
+  readonly commonName: string;
+  readonly organization: string | undefined;
   /** The signer's CA bundle, which the certificate must chain to. */
-  signerCaPem: string;
+  readonly signerCaPem: string;
   /** What every copy must carry as ca.crt: the CA that verifies the API endpoint Flux uses. */
-  caCrt: string;
+  readonly caCrt: string;
 }
 
 /**

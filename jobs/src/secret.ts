@@ -3,11 +3,11 @@ import { MANAGED_LABELS, NOT_AFTER_ANNOTATION, RENEW_AFTER_ANNOTATION } from './
 import type { TlsFiles } from './rotation.ts';
 
 export interface SecretSpec {
-  name: string;
-  namespace: string;
-  files: TlsFiles;
-  notAfter: Date;
-  renewAfter: Date;
+  readonly name: string;
+  readonly namespace: string;
+  readonly files: TlsFiles;
+  readonly notAfter: Date;
+  readonly renewAfter: Date;
 }
 
 /**

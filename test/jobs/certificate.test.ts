@@ -11,8 +11,8 @@ describe('certificate', () => {
   const key = rsaKey();
   const validity = { notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2026-01-01T00:00:00Z') };
 
-  test('GIVEN garbage WHEN parsed as a CSR THEN it throws', async () => {
-    await expect(parseCsr('not a csr')).rejects.toThrow();
+  test('GIVEN garbage WHEN parsed as a CSR THEN it throws', () => {
+    expect(() => parseCsr('not a csr')).toThrow();
   });
 
   test('GIVEN a client cert from the CA WHEN inspected THEN CN, O, clientAuth and validity come from the certificate', () => {

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import fc from 'fast-check';
 import { parseCsr, samePublicKey } from '../../jobs/src/certificate.ts';
 import { encodeCsr, requestShape, type RequestShape } from '../../jobs/src/csr-encoding.ts';
+import { COMMON_NAME, KEY_BITS, textProblem } from '../../jobs/src/issuer-contract.ts';
 import { canonicalPem, forgeries, refusal, rsaKeyPair } from './forged-csrs.ts';
 
 /** What the policy's two request rules decide, with JavaScript's regex standing in for RE2. */
@@ -43,6 +45,19 @@ describe('the request shape the admission policy pins', () => {
   ])('GIVEN %j and %i bits WHEN the issuer encodes ten requests with fresh keys THEN the policy admits every one', (subject, keyBits) => {
     const shape = requestShape(subject, keyBits);
     for (let i = 0; i < 10; i++) expect(admits(shape, canonicalPem(subject, keyBits))).toEqual({ subject: true, encoding: true });
+  });
+
+  test('GIVEN any CN the config accepts and any key size WHEN the issuer encodes its request THEN the policy admits it', async () => {
+    const keys = new Map(KEY_BITS.map((bits) => [bits, rsaKeyPair(bits)]));
+    const commonName = fc.string({ minLength: 1, maxLength: COMMON_NAME.maxLength, unit: 'grapheme' })
+      .filter((value) => textProblem(COMMON_NAME, value) === undefined);
+    fc.assert(fc.property(commonName, fc.constantFrom(...KEY_BITS), (cn, keyBits) => {
+      const subject = { commonName: cn, organization: undefined };
+      expect(admits(requestShape(subject, keyBits), encodeCsr(subject, keys.get(keyBits)!, keyBits))).toEqual({ subject: true, encoding: true });
+    }), { numRuns: 200 });
+    // The longest CNs in bytes: 64 characters of four UTF-8 bytes each, past the one-byte DER length.
+    const widest = { commonName: '𝔯'.repeat(64), organization: undefined };
+    expect(await parseCsr(encodeCsr(widest, keys.get(2048)!, 2048))).toMatchObject({ commonNames: [widest.commonName], signatureValid: true });
   });
 
   test('GIVEN the subject WHEN the prefix is derived THEN it covers the PEM label, the subject and the key algorithm and size', () => {
