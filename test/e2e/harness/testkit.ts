@@ -167,6 +167,9 @@ export function run(command: string, args: string[], opts: { env?: NodeJS.Proces
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
+    // A command that exits before it reads its input (git rev-parse does, at once) closes the
+    // pipe first: the write's EPIPE is not the command's failure, its exit code says that.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(opts.input ?? '');
   });
 }
