@@ -14,7 +14,7 @@ import { parse, stringify } from 'yaml';
 import { parseCommand } from '../../jobs/src/config.ts';
 import { buildCsrObject } from '../../jobs/src/csr.ts';
 import { encodeCsr } from '../../jobs/src/csr-encoding.ts';
-import { COMMON_NAME, DEFAULTS, KEY_BITS, type KeyBits, LIMITS, textProblem } from '../../jobs/src/issuer-contract.ts';
+import { COMMON_NAME, DEFAULTS, ISSUER_SERVICE_ACCOUNT_NAME, KEY_BITS, type KeyBits, LIMITS, textProblem } from '../../jobs/src/issuer-contract.ts';
 import { ClusterConfigError, loadClusterConfig } from '../../src/cluster-config.ts';
 import { renderCluster, synthesize } from '../../src/synth.ts';
 import { readState } from './harness/env.ts';
@@ -178,17 +178,29 @@ let kube: Kube;
 let scratch: string;
 /** One key per size: the CSR's subject is what varies, and a 4096-bit key takes a second to make. */
 let keys: Map<KeyBits, { privateKeyPem: string; publicKeyPem: string }>;
-const createdNamespaces = new Set<string>();
+/**
+ * Where every namespaced object is dry-run. A dry run needs its namespace and a Pod its
+ * ServiceAccount to exist; creating hundreds of random namespaces for real would keep the
+ * namespace controller busy deleting them long after this file (and the next file's namespaces
+ * waiting behind them). Each Namespace object is still dry-run under its own name, and every other
+ * field keeps the generated namespace names.
+ */
+const POOL = 'fab-generated-configs';
 
-beforeAll(() => {
+beforeAll(async () => {
   kube = Kube.fromKubeconfig(readState().kubeconfigs.admin);
   scratch = mkdtempSync(join(tmpdir(), 'fab-generated-'));
   keys = new Map(KEY_BITS.map((bits) => [bits, rsaKeyPair(bits)]));
   console.log(`generated configs: seed ${seed} (rerun with FAB_GEN_SEED=${seed})`);
+  const pool = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: POOL, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } },
+    ...['default', ISSUER_SERVICE_ACCOUNT_NAME].map((name) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: POOL } })),
+  ];
+  for (const obj of pool) expect(await apply(obj, true)).toBeUndefined();
 });
 
 afterAll(async () => {
-  await Promise.all([...createdNamespaces].map((ns) => kube.raw('DELETE', `/api/v1/namespaces/${ns}`)));
+  await kube.raw('DELETE', `/api/v1/namespaces/${POOL}`);
   kube.close();
   rmSync(scratch, { recursive: true, force: true });
 });
@@ -205,7 +217,6 @@ const resourcePath = (obj: any): string => {
 async function apply(obj: any, persist = false): Promise<string | undefined> {
   const query = `fieldManager=generated-configs&force=true&fieldValidation=Strict${persist ? '' : '&dryRun=All'}`;
   const res = await kube.raw('PATCH', `${resourcePath(obj)}?${query}`, obj, 'application/apply-patch+yaml');
-  if (persist && res.status === 201 && obj.kind === 'Namespace') createdNamespaces.add(obj.metadata.name);
   return res.status >= 200 && res.status < 300 ? undefined : `${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name}: HTTP ${res.status}: ${(res.json as any)?.message ?? res.text}`;
 }
 
@@ -233,22 +244,14 @@ function controllerPods(obj: any): any[] {
 async function expectAccepted(file: string): Promise<void> {
   const cluster = loadClusterConfig(file);
   const objects = renderCluster(cluster).filter((f) => !f.path.endsWith('kustomization.yaml')).map((f) => parse(f.content));
-  const problems: (string | undefined)[] = [];
-  // Namespaces and ServiceAccounts are created for real: a namespaced object needs its namespace,
-  // and a Pod its ServiceAccount, even in a dry run. They go with their namespaces at the end.
-  const persisted = (o: any) => o.kind === 'Namespace' || o.kind === 'ServiceAccount';
-  // flux-system is Flux's own: created when missing and never deleted, as the plane's Flux may use it.
-  problems.push(await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } }, true));
-  createdNamespaces.delete('flux-system');
-  for (const obj of objects.filter(persisted).sort((a) => (a.kind === 'Namespace' ? -1 : 1))) problems.push(await apply(obj, true));
-  const rest = objects.filter((o) => !persisted(o));
+  const inPool = (obj: any) => (obj.metadata.namespace ? { ...obj, metadata: { ...obj.metadata, namespace: POOL } } : obj);
   // The issuer's CSR for this CN and key size, as the API server's CSR validation parses it.
   const { commonName, secretName, keyBits, expirationSeconds } = cluster.certificate;
   const csr = buildCsrObject({
     name: `${secretName}-0a1b2c3d`, secretName, signerName: DEFAULTS.signerName, expirationSeconds,
     requestPem: encodeCsr({ commonName, organization: undefined }, keys.get(keyBits)!, keyBits),
   });
-  problems.push(...await Promise.all([...rest, ...rest.flatMap(controllerPods), csr].map((obj) => apply(obj))));
+  const problems = await Promise.all([...objects, ...objects.flatMap(controllerPods), csr].map((obj) => apply(inPool(obj))));
   expect(problems.filter(Boolean)).toEqual([]);
 
   for (const workload of objects.filter((o) => o.kind === 'Job' || o.kind === 'CronJob')) {
