@@ -145,9 +145,18 @@ const credentialId = (pem: string | Buffer) => `X509SHA256=${new X509Certificate
 
 beforeAll(async () => {
   // What the suites before left (dist/dev applied by kubectl, a Secret everywhere) goes, with its
-  // namespaces, so that Flux starts from nothing but itself, as on a new cluster.
-  const cleared = await kubectl('delete', '-k', committedDist.dir, '--ignore-not-found', '--wait=true', '--timeout=180s');
-  if (cleared.code !== 0) throw new Error(`delete dist/dev: ${cleared.stderr}`);
+  // namespaces, so that Flux starts from nothing but itself, as on a new cluster. The namespace
+  // controller looks again only after the longest grace period of the pods it deletes (30 s for
+  // the assets pod), so their pods go at once, once the namespaces no longer take new ones.
+  const deleting = await kubectl('delete', '-k', committedDist.dir, '--ignore-not-found', '--wait=false');
+  if (deleting.code !== 0) throw new Error(`delete dist/dev: ${deleting.stderr}`);
+  const namespaces = committedDist.objects.filter((o) => o.obj.kind === 'Namespace').map((o) => o.obj.metadata.name as string);
+  for (const ns of namespaces) {
+    const pods = await kubectl('delete', 'pods', '--all', '-n', ns, '--grace-period=0', '--force', '--ignore-not-found');
+    if (pods.code !== 0) throw new Error(`delete the pods in ${ns}: ${pods.stderr}`);
+  }
+  const gone = await kubectl('wait', '--for=delete', '--timeout=180s', ...namespaces.map((ns) => `namespace/${ns}`));
+  if (gone.code !== 0 && !/not found/.test(gone.stderr)) throw new Error(`namespaces ${namespaces.join(', ')} not deleted: ${gone.stderr}`);
 
   const bare = join(state.git.root, 'fleet.git');
   for (const args of [['init', '-q', '--bare', '--initial-branch=main', bare], ['-C', bare, 'config', 'http.receivepack', 'true']]) {
