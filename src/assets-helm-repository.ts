@@ -1,8 +1,11 @@
 import { Construct } from 'constructs';
 import { HelmRepository } from '../imports/source.toolkit.fluxcd.io.ts';
+import { DNS_LABEL, SECRET_NAME } from '../jobs/src/issuer-contract.ts';
 import type { ApiEndpoint } from './api-endpoint.ts';
 import type { AssetsServer } from './assets-server.ts';
+import { text } from './config-schema.ts';
 import { PART_OF } from './hardening.ts';
+import { BOOTSTRAP_DEFAULTS, FLUX_DURATION, validateProps } from './prop-rules.ts';
 
 export interface AssetsHelmRepositoryProps {
   /** Repository name: the HelmRepository's name and the folder under the server's `/repos/`. */
@@ -11,11 +14,12 @@ export interface AssetsHelmRepositoryProps {
   readonly namespace: string;
   /** The API endpoint Flux reaches the pod proxy through. */
   readonly endpoint: ApiEndpoint;
+  /** The server that serves the repository under `/repos/<name>`. */
   readonly server: AssetsServer;
   /** Secret with `tls.crt`, `tls.key` and `ca.crt`, in `namespace` (certSecretRef is namespace-local). */
   readonly secretName: string;
   /**
-   * How often Flux re-reads the index.
+   * How often Flux re-reads the index, as the HelmRepository CRD takes it (`5m`, `1h30m`).
    * @default 5m
    */
   readonly interval?: string;
@@ -31,6 +35,12 @@ export class AssetsHelmRepository extends Construct {
 
   public constructor(scope: Construct, id: string, props: AssetsHelmRepositoryProps) {
     super(scope, id);
+    validateProps(this, [
+      ['name', text(DNS_LABEL), props.name],
+      ['namespace', text(DNS_LABEL), props.namespace],
+      ['secretName', text(SECRET_NAME), props.secretName],
+      ['interval', text(FLUX_DURATION), props.interval],
+    ]);
     const { server } = props;
     this.name = props.name;
     this.namespace = props.namespace;
@@ -39,7 +49,7 @@ export class AssetsHelmRepository extends Construct {
       metadata: { name: props.name, namespace: props.namespace, labels: { ...PART_OF } },
       spec: {
         url: this.url,
-        interval: props.interval ?? '5m',
+        interval: props.interval ?? BOOTSTRAP_DEFAULTS.interval,
         certSecretRef: { name: props.secretName },
       },
     });

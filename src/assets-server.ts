@@ -1,17 +1,28 @@
-import { k8s } from 'cdk8s-plus-28';
+import { Lazy } from 'cdk8s';
+import { type ISubject, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { DNS_LABEL } from '../jobs/src/issuer-contract.ts';
 import { BOOTSTRAP_TOLERATIONS } from './bootstrap-tolerations.ts';
+import { integer, text } from './config-schema.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
+import { ASSETS_PORT, BOOTSTRAP_DEFAULTS, PINNED_IMAGE, STATEFULSET_NAME, validateProps } from './prop-rules.ts';
+import { bindingSubject, roleRef } from './rbac.ts';
 
 export interface AssetsServerProps {
-  /** Namespace of the StatefulSet and its Service. */
+  /** Namespace of the StatefulSet and its Service; its pods need Pod Security `privileged`. */
   readonly namespace: string;
-  /** Name of the StatefulSet and its headless Service; the pod is always `<name>-0`. */
+  /**
+   * Name of the StatefulSet and its headless Service; the pod is always `<name>-0`. At most 52
+   * characters, because the pod carries `<name>-<revision hash>` as a label value.
+   */
   readonly name: string;
-  /** The static HTTP server image, pinned by digest or tag. It serves Helm repositories under `/repos/<repo>`. */
+  /**
+   * The static HTTP server image, pinned by digest or by a tag other than `latest`. It serves Helm
+   * repositories under `/repos/<repo>`.
+   */
   readonly image: string;
   /**
-   * Port the server listens on, on the node's network.
+   * Port the server listens on, on the node's network: 1024–65535, as it runs as non-root.
    * @default 8123
    */
   readonly port?: number;
@@ -29,16 +40,24 @@ export interface AssetsServerProps {
 export class AssetsServer extends Construct {
   public readonly namespace: string;
   public readonly name: string;
-  /** The one pod the reader may proxy to: stable, because it belongs to a StatefulSet. */
+  /** The one pod a reader may proxy to: stable, because it belongs to a StatefulSet. */
   public readonly podName: string;
   public readonly port: number;
+  private readonly readers: ISubject[] = [];
+  private readerBinding?: k8s.KubeRoleBinding;
 
   public constructor(scope: Construct, id: string, props: AssetsServerProps) {
     super(scope, id);
+    validateProps(this, [
+      ['namespace', text(DNS_LABEL), props.namespace],
+      ['name', text(STATEFULSET_NAME), props.name],
+      ['image', text(PINNED_IMAGE), props.image],
+      ['port', integer(ASSETS_PORT), props.port],
+    ]);
     this.namespace = props.namespace;
     this.name = props.name;
     this.podName = `${props.name}-0`;
-    this.port = props.port ?? 8123;
+    this.port = props.port ?? BOOTSTRAP_DEFAULTS.assetsPort;
 
     // Explicit and independent of construct ids: a StatefulSet selector is immutable.
     const selector = { 'app.kubernetes.io/name': props.name, 'app.kubernetes.io/component': 'assets-server' };
@@ -97,6 +116,33 @@ export class AssetsServer extends Construct {
           },
         },
       },
+    });
+  }
+
+  /**
+   * Lets `subject` fetch from the server through the API server's pod proxy: `get` on the
+   * `pods/proxy` subresource of pod `<name>-0` and nothing else, so a leaked credential reads public
+   * charts at worst. Flux's client certificate is a `User` named by its CN.
+   *
+   * Every reader is listed in one RoleBinding, `<name>-reader`, next to the Role of that name.
+   * @returns the RoleBinding
+   */
+  public grantProxyRead(subject: ISubject): k8s.KubeRoleBinding {
+    this.readers.push(subject);
+    this.readerBinding ??= this.createReaderBinding();
+    return this.readerBinding;
+  }
+
+  private createReaderBinding(): k8s.KubeRoleBinding {
+    const metadata = { name: `${this.name}-reader`, namespace: this.namespace, labels: { ...PART_OF } };
+    const role = new k8s.KubeRole(this, 'ReaderRole', {
+      metadata,
+      rules: [{ apiGroups: [''], resources: ['pods/proxy'], resourceNames: [this.podName], verbs: ['get'] }],
+    });
+    return new k8s.KubeRoleBinding(this, 'ReaderBinding', {
+      metadata,
+      roleRef: roleRef(role),
+      subjects: Lazy.any({ produce: () => this.readers.map(bindingSubject) }),
     });
   }
 }

@@ -1,6 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { DNS_LABEL } from '../jobs/src/issuer-contract.ts';
+import { text } from './config-schema.ts';
 import { PART_OF } from './hardening.ts';
+import { validateProps } from './prop-rules.ts';
 
 /** A Pod Security Standards level, enforced on a namespace by label. */
 export class PodSecurityLevel {
@@ -9,7 +12,10 @@ export class PodSecurityLevel {
   public static readonly BASELINE = new PodSecurityLevel('baseline');
   public static readonly RESTRICTED = new PodSecurityLevel('restricted');
 
-  private constructor(public readonly name: string) {}
+  private constructor(
+    /** The level as the `pod-security.kubernetes.io/enforce` label's value. */
+    public readonly name: string,
+  ) {}
 }
 
 export interface BootstrapNamespaceProps {
@@ -26,6 +32,7 @@ export interface BootstrapNamespaceProps {
 export class BootstrapNamespace extends Construct {
   public constructor(scope: Construct, id: string, props: BootstrapNamespaceProps) {
     super(scope, id);
+    validateProps(this, [['name', text(DNS_LABEL), props.name]]);
     const podSecurity: Record<string, string> = props.podSecurity
       ? { 'pod-security.kubernetes.io/enforce': props.podSecurity.name, 'pod-security.kubernetes.io/enforce-version': 'latest' }
       : {};

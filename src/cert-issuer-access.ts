@@ -1,14 +1,12 @@
-import { k8s } from 'cdk8s-plus-28';
+import { type IServiceAccount, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { HelmRepositoryRef } from '../jobs/src/issuer-contract.ts';
 import { PART_OF } from './hardening.ts';
-
+import { bindingSubject, roleRef } from './rbac.ts';
 
 export interface CertIssuerAccessProps {
-  /** Namespace of the issuer's ServiceAccount. */
-  readonly namespace: string;
-  /** Name of the ServiceAccount the rights are bound to. */
-  readonly serviceAccountName: string;
+  /** The issuer's ServiceAccount, which every binding names. */
+  readonly serviceAccount: IServiceAccount;
   /** The only signer the issuer may approve for. */
   readonly signerName: string;
   /** The TLS Secret's name; the issuer may touch no other Secret. */
@@ -31,8 +29,9 @@ export interface CertIssuerAccessProps {
 export class CertIssuerAccess extends Construct {
   public constructor(scope: Construct, id: string, props: CertIssuerAccessProps) {
     super(scope, id);
-    const subject = { kind: 'ServiceAccount', name: props.serviceAccountName, namespace: props.namespace };
-    const clusterName = `flux-assets-bootstrap:${props.namespace}:${props.serviceAccountName}`;
+    const subject = bindingSubject(props.serviceAccount);
+    // Cluster-scoped names are shared by every issuer in the cluster, so they carry the namespace.
+    const clusterName = `flux-assets-bootstrap:${subject.namespace}:${subject.name}`;
     const labels = { ...PART_OF };
 
     const clusterRole = new k8s.KubeClusterRole(this, 'ClusterRole', {
@@ -45,13 +44,13 @@ export class CertIssuerAccess extends Construct {
     });
     new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
       metadata: { name: clusterName, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole.name },
+      roleRef: roleRef(clusterRole),
       subjects: [subject],
     });
 
     for (const namespace of props.secretNamespaces) {
       const repositories = (props.helmRepositories ?? []).filter((repo) => repo.namespace === namespace).map((repo) => repo.name);
-      const metadata = { name: props.serviceAccountName, namespace, labels };
+      const metadata = { name: subject.name, namespace, labels };
       const role = new k8s.KubeRole(this, `Role-${namespace}`, {
         metadata,
         rules: [
@@ -64,7 +63,7 @@ export class CertIssuerAccess extends Construct {
       });
       new k8s.KubeRoleBinding(this, `RoleBinding-${namespace}`, {
         metadata,
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
+        roleRef: roleRef(role),
         subjects: [subject],
       });
     }

@@ -1,13 +1,19 @@
 import { createHash } from 'node:crypto';
 import { JsonPatch } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import { k8s, ServiceAccount } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { ApiEndpoint } from './api-endpoint.ts';
 import { BOOTSTRAP_TOLERATIONS } from './bootstrap-tolerations.ts';
-import { DEFAULTS, FINAL_EXIT_CODES, ISSUER_SERVICE_ACCOUNT_NAME, type HelmRepositoryRef, type KeyBits, toIssuerArgs } from '../jobs/src/issuer-contract.ts';
+import {
+  COMMON_NAME, DEFAULTS, DNS_LABEL, FINAL_EXIT_CODES, ISSUER_SERVICE_ACCOUNT_NAME, type HelmRepositoryRef, KEY_BITS, type KeyBits, LIMITS,
+  SECRET_NAME, SIGNER_NAME, toIssuerArgs,
+} from '../jobs/src/issuer-contract.ts';
 import { CertIssuerAccess } from './cert-issuer-access.ts';
+import { array, integer, object, oneOf, required, text } from './config-schema.ts';
+import { CRON_SCHEDULE, cronRangeProblem } from './cron-schedule.ts';
 import { CsrAdmissionPolicy } from './csr-admission-policy.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
+import { BOOTSTRAP_DEFAULTS, ISSUER_TIMEOUT_SECONDS, PINNED_IMAGE, validateProps } from './prop-rules.ts';
 
 /** Where the image keeps Node and the bundle (see jobs/Dockerfile). */
 const ISSUER_COMMAND = ['/nodejs/bin/node', '/app/cert-issuer.mjs'];
@@ -21,12 +27,15 @@ const TOKEN_MOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
  * longer than this still works.
  */
 const TOKEN_EXPIRATION_SECONDS = 600;
-
+const HELM_REPOSITORY_REF = object({
+  namespace: required(text(DNS_LABEL), 'Namespace of the HelmRepository.'),
+  name: required(text(DNS_LABEL), 'Name of the HelmRepository.'),
+});
 
 export interface CertIssuerProps {
-  /** Namespace the ServiceAccount and the Job run in. */
+  /** Namespace the ServiceAccount and the Job run in; the Job's pod needs Pod Security `privileged`. */
   readonly namespace: string;
-  /** The issuer image, pinned by digest or tag. */
+  /** The issuer image built from `jobs/Dockerfile`, pinned by digest or by a tag other than `latest`. */
   readonly image: string;
   /** The API endpoint the Job talks to; the Service ClusterIP does not work without kube-proxy. */
   readonly endpoint: ApiEndpoint;
@@ -35,9 +44,9 @@ export interface CertIssuerProps {
    * @default - the cluster CA of the mounted ServiceAccount token
    */
   readonly apiCA?: string;
-  /** The certificate's CN. */
+  /** The certificate's CN: at most 64 characters, not starting with `system:`. */
   readonly commonName: string;
-  /** The `kubernetes.io/tls` Secret the issuer writes. */
+  /** The `kubernetes.io/tls` Secret the issuer writes; at most 63 characters, as it is also a label value. */
   readonly secretName: string;
   /** Every namespace that holds a HelmRepository and therefore needs the Secret. */
   readonly secretNamespaces: readonly string[];
@@ -52,7 +61,7 @@ export interface CertIssuerProps {
    */
   readonly signerName?: string;
   /**
-   * Requested certificate lifetime in seconds; the signer may shorten it.
+   * Requested certificate lifetime in seconds, at least 600; the signer may shorten it.
    * @default 31536000 (one year)
    */
   readonly expirationSeconds?: number;
@@ -62,7 +71,7 @@ export interface CertIssuerProps {
    */
   readonly keyBits?: KeyBits;
   /**
-   * How long the program waits for the signer before it exits with code 5.
+   * How long the program waits for the signer before it exits with code 5: 30–3600.
    * @default 300
    */
   readonly timeoutSeconds?: number;
@@ -97,21 +106,38 @@ export interface CertIssuerProps {
  */
 export class CertIssuer extends Construct {
   public readonly jobName: string;
-  public readonly serviceAccountName = ISSUER_SERVICE_ACCOUNT_NAME;
+  /**
+   * The identity the issuer runs as. Its rights are bound to it here; bind more only knowing
+   * that a ValidatingAdmissionPolicy judges every CSR it creates or approves.
+   */
+  public readonly serviceAccount: ServiceAccount;
 
   public constructor(scope: Construct, id: string, props: CertIssuerProps) {
     super(scope, id);
+    validateProps(this, [
+      ['namespace', text(DNS_LABEL), props.namespace],
+      ['image', text(PINNED_IMAGE), props.image],
+      ['commonName', text(COMMON_NAME), props.commonName],
+      ['secretName', text(SECRET_NAME), props.secretName],
+      ['secretNamespaces', array(text(DNS_LABEL), { minItems: 1 }), props.secretNamespaces],
+      // Only the fields the issuer uses are checked: a typed caller may pass richer objects.
+      ['helmRepositories', array(HELM_REPOSITORY_REF), props.helmRepositories?.map(({ namespace, name }) => ({ namespace, name }))],
+      ['signerName', text(SIGNER_NAME), props.signerName],
+      ['expirationSeconds', integer(LIMITS.expirationSeconds), props.expirationSeconds],
+      ['keyBits', oneOf(KEY_BITS), props.keyBits],
+      ['timeoutSeconds', integer(ISSUER_TIMEOUT_SECONDS), props.timeoutSeconds],
+      ['renewalSchedule', text(CRON_SCHEDULE, cronRangeProblem), props.renewalSchedule],
+    ]);
     const signerName = props.signerName ?? DEFAULTS.signerName;
     const labels = { 'app.kubernetes.io/name': 'cert-issuer', ...PART_OF };
 
     // No token for any pod by default: the Job mounts its own short-lived one.
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: this.serviceAccountName, namespace: props.namespace, labels },
-      automountServiceAccountToken: false,
+    this.serviceAccount = new ServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: ISSUER_SERVICE_ACCOUNT_NAME, namespace: props.namespace, labels },
+      automountToken: false,
     });
     new CertIssuerAccess(this, 'Access', {
-      namespace: props.namespace,
-      serviceAccountName: this.serviceAccountName,
+      serviceAccount: this.serviceAccount,
       signerName,
       secretName: props.secretName,
       secretNamespaces: props.secretNamespaces,
@@ -123,7 +149,7 @@ export class CertIssuer extends Construct {
     if (props.admissionPolicy ?? true) {
       new CsrAdmissionPolicy(this, 'AdmissionPolicy', {
         namespace: props.namespace,
-        serviceAccountName: this.serviceAccountName,
+        serviceAccountName: this.serviceAccount.name,
         signerName,
         commonName: props.commonName,
         keyBits,
@@ -156,7 +182,7 @@ export class CertIssuer extends Construct {
     const template: k8s.PodTemplateSpec = {
       metadata: { labels },
       spec: {
-        serviceAccountName: this.serviceAccountName,
+        serviceAccountName: this.serviceAccount.name,
         automountServiceAccountToken: false,
         restartPolicy: 'Never',
         hostNetwork: true,
@@ -221,7 +247,7 @@ export class CertIssuer extends Construct {
     const renewal = new k8s.KubeCronJob(this, 'Renewal', {
       metadata: { name: 'cert-issuer-renewal', namespace: props.namespace, labels },
       spec: {
-        schedule: props.renewalSchedule ?? '17 */6 * * *',
+        schedule: props.renewalSchedule ?? BOOTSTRAP_DEFAULTS.renewalSchedule,
         timeZone: 'Etc/UTC',
         // Two issuers at once would both create CSRs; the program survives it, but it is waste.
         concurrencyPolicy: 'Forbid',

@@ -8,6 +8,7 @@ import {
 } from '../jobs/src/issuer-contract.ts';
 import { array, boolean, type ConfigIssue, converted, integer, mapping, object, oneOf, optional, report, required, text } from './config-schema.ts';
 import { CRON_SCHEDULE, cronRangeProblem } from './cron-schedule.ts';
+import { ASSETS_PORT, BOOTSTRAP_DEFAULTS, FLUX_DURATION, ISSUER_TIMEOUT_SECONDS, PINNED_IMAGE, REPOSITORIES, STATEFULSET_NAME } from './prop-rules.ts';
 
 /** One Helm repository that the assets server serves under `/repos/<name>`. */
 export interface RepositoryConfig {
@@ -126,45 +127,6 @@ export class ClusterConfigError extends Error {
   }
 }
 
-/** A Service name (the assets server's headless Service) must also start with a letter. */
-const DNS_1035_LABEL: TextRule = {
-  what: "a DNS-1035 label (lowercase letters, digits and '-', starting with a letter and ending with a letter or digit)",
-  pattern: /^[a-z]([-a-z0-9]*[a-z0-9])?$/,
-  maxLength: 63,
-};
-
-/**
- * The StatefulSet's name. Its pods carry the label `controller-revision-hash: <name>-<hash>`, with a
- * hash of up to 10 characters, and a label value has at most 63: so at most 52 characters, or the
- * StatefulSet is accepted and its pod never created (k8s.io/kubernetes pkg/controller/history).
- */
-const STATEFULSET_NAME: TextRule = { ...DNS_1035_LABEL, what: `${DNS_1035_LABEL.what.replace(')', ', at most 52 characters because its pods carry "<name>-<revision hash>" as a label value)')}`, maxLength: 52 };
-
-/** A Flux interval: the HelmRepository CRD's own pattern for `spec.interval` (source-controller). */
-const FLUX_DURATION: TextRule = {
-  what: 'a duration such as 5m or 1h30m (units h, m, s, ms, as the HelmRepository CRD requires)',
-  pattern: /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/,
-  maxLength: 64,
-};
-
-/**
- * An image reference the container runtime can pull: the grammar of github.com/distribution/reference
- * (the runtime's parser), pinned by a digest or by a tag other than `latest`.
- */
-const PINNED_IMAGE: TextRule = (() => {
-  const component = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-  const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-  const domain = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
-  const name = `(?:${domain}/)?${component}(?:/${component})*`;
-  const tag = '[\\w][\\w.-]{0,127}';
-  const digest = '@sha256:[a-f0-9]{64}';
-  return {
-    what: 'an image reference pinned by digest (name@sha256:<64 hex>) or by a tag other than "latest" (name:tag), with a lowercase repository name',
-    pattern: new RegExp(`^${name}(?::(?!latest(?:@|$))${tag}|(?::${tag})?${digest})$`),
-    maxLength: 512,
-  };
-})();
-
 /** k8s.io/apimachinery IsQualifiedName: a label or taint key, `[prefix/]name`. */
 const QUALIFIED_NAME: TextRule = {
   what: "a qualified name such as example.com/dedicated or dedicated (a name of at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit, after an optional DNS subdomain prefix and '/')",
@@ -233,12 +195,6 @@ const toleration = object({
   { when: { field: 'tolerationSeconds', is: 'present' }, then: { field: 'effect', equals: 'NoExecute' }, message: 'must be NoExecute when tolerationSeconds is set (the API refuses tolerationSeconds with any other effect)' },
 ]);
 
-const repository = object({
-  name: required(text(DNS_LABEL), 'HelmRepository name and folder under `/repos/`; unique.'),
-  namespace: required(text(DNS_LABEL), 'Namespace of the HelmRepository; it gets a copy of the TLS Secret.'),
-  interval: optional(text(FLUX_DURATION), 'How often Flux re-reads the index.', '5m'),
-});
-
 const flux = object({
   url: required(text(GIT_URL), 'Git URL of the repository that holds `clusters/` and `dist/`, e.g. `https://git.example.org/fleet.git`.'),
   branch: optional(text(GIT_BRANCH), 'Branch Flux follows.', 'main'),
@@ -274,10 +230,9 @@ export const clusterFileSchema = object({
     namespace: required(text(DNS_LABEL), 'Namespace of the assets StatefulSet, the reader Role and the issuer. Labelled Pod Security `privileged` (hostNetwork).'),
     name: required(text(STATEFULSET_NAME), 'StatefulSet and headless Service name (at most 52 characters); the pod is always `<name>-0`.'),
     image: required(text(PINNED_IMAGE), 'Static HTTP server image that serves `/repos/<repo>/index.yaml`. Pinned by digest or a tag other than `latest`.'),
-    // The server runs as non-root with every capability dropped, so it cannot bind below 1024.
-    port: optional(integer({ min: 1024, max: 65535 }), 'Container and host port, 1024–65535 (the server runs as non-root).', 8123),
+    port: optional(integer(ASSETS_PORT), 'Container and host port, 1024–65535 (the server runs as non-root).', BOOTSTRAP_DEFAULTS.assetsPort),
   }), 'The in-cluster HTTP server that Flux reads charts from through the pod proxy.'),
-  repositories: required(array(repository, { minItems: 1, uniqueBy: 'name', why: 'each repository is served at /repos/<name> only once' }), 'The Helm repositories the assets server serves, one HelmRepository each.'),
+  repositories: required(REPOSITORIES, 'The Helm repositories the assets server serves, one HelmRepository each.'),
   certificate: required(object({
     commonName: required(text(COMMON_NAME), "CN of Flux's client certificate, the User the reader RoleBinding names. At most 64 characters; must not start with `system:`."),
     secretName: required(text(SECRET_NAME), 'Name of the `kubernetes.io/tls` Secret in every repository namespace (at most 63 characters: it is also a label value).'),
@@ -286,9 +241,8 @@ export const clusterFileSchema = object({
   }), "Flux's client certificate and the Secret that holds it."),
   issuer: required(object({
     image: required(text(PINNED_IMAGE), 'The cert-issuer image built from `jobs/Dockerfile`, pinned.'),
-    // Below 30 s a slow controller-manager fails the Job for nothing; the issuer itself takes from 1.
-    timeoutSeconds: optional(integer({ min: 30, max: LIMITS.timeoutSeconds.max }), 'How long the Job waits for the signer (30–3600).', DEFAULTS.timeoutSeconds),
-    renewalSchedule: optional(text(CRON_SCHEDULE, cronRangeProblem), 'Cron schedule (UTC) of the renewal CronJob.', '17 */6 * * *'),
+    timeoutSeconds: optional(integer(ISSUER_TIMEOUT_SECONDS), 'How long the Job waits for the signer (30–3600).', DEFAULTS.timeoutSeconds),
+    renewalSchedule: optional(text(CRON_SCHEDULE, cronRangeProblem), 'Cron schedule (UTC) of the renewal CronJob.', BOOTSTRAP_DEFAULTS.renewalSchedule),
     admissionPolicy: optional(boolean(), "Synthesize the ValidatingAdmissionPolicy that lets the issuer's ServiceAccount create and approve nothing but its own CSRs for `certificate.commonName` (see [Security model](#security-model)). Needs Kubernetes 1.30 or later; set `false` only on older clusters, which then trust the assets namespace like cluster-admin.", true),
   }), 'The Job and CronJob that issue and renew the certificate.'),
   tolerations: optional(array(toleration), 'Extra tolerations for both pods, added to the built-in ones (not-ready, unreachable, network-unavailable, uninitialized, control-plane, `node.cilium.io/agent-not-ready`).', [], 'none'),

@@ -1,11 +1,8 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { AssetsBootstrap, type AssetsBootstrapProps } from './assets-bootstrap.ts';
 import { AssetsHelmRelease, UpgradeRemediation } from './assets-helm-release.ts';
-import { AssetsHelmRepository } from './assets-helm-repository.ts';
-import { AssetsReaderAccess } from './assets-reader-access.ts';
-import { AssetsServer } from './assets-server.ts';
-import { BootstrapNamespace, PodSecurityLevel } from './bootstrap-namespace.ts';
-import { CertIssuer } from './cert-issuer.ts';
+import { BootstrapNamespace } from './bootstrap-namespace.ts';
 import type { ClusterConfig, ReleaseConfig } from './cluster-config.ts';
 import { FluxSync } from './flux-sync.ts';
 
@@ -24,39 +21,21 @@ export interface FluxAssetsBootstrapProps {
 }
 
 /**
- * Everything one cluster needs so that Flux can install charts from an in-cluster assets server
- * before the cluster has a CNI. The chart sets no namespace of its own: cdk8s would put it on
- * cluster-scoped objects too, so every namespaced object names its namespace.
+ * The bootstrap of one `clusters/<name>.yaml`: what `npm run synth` writes to `dist/<name>/`. The
+ * AssetsBootstrap construct, plus what only a whole folder in Git has: the releases installed from
+ * its repositories, and the Flux sync objects that apply the folder.
  */
 export class FluxAssetsBootstrap extends Chart {
   public constructor(scope: Construct, id: string, props: FluxAssetsBootstrapProps) {
     super(scope, id, { disableResourceNameHashes: true });
     const { cluster } = props;
-    const { assets, certificate } = cluster;
-    const repositoryNamespaces = [...new Set(cluster.repositories.map((repo) => repo.namespace))];
+    const bootstrap = new AssetsBootstrap(this, 'Bootstrap', assetsBootstrapProps(cluster));
 
-    // The assets server and the issuer run on the host network, which needs "privileged".
-    new BootstrapNamespace(this, `Namespace-${assets.namespace}`, { name: assets.namespace, podSecurity: PodSecurityLevel.PRIVILEGED });
-    const releaseNamespaces = cluster.releases.map((release) => release.namespace).filter((ns) => !OWN_NAMESPACES.includes(ns));
-    for (const namespace of new Set([...repositoryNamespaces, ...releaseNamespaces].filter((ns) => ns !== assets.namespace))) {
-      new BootstrapNamespace(this, `Namespace-${namespace}`, { name: namespace });
-    }
+    const bootstrapNamespaces = new Set([cluster.assets.namespace, ...cluster.repositories.map((repo) => repo.namespace)]);
+    const releaseNamespaces = cluster.releases.map((release) => release.namespace).filter((ns) => !OWN_NAMESPACES.includes(ns) && !bootstrapNamespaces.has(ns));
+    for (const namespace of new Set(releaseNamespaces)) new BootstrapNamespace(this, `Namespace-${namespace}`, { name: namespace });
 
-    const server = new AssetsServer(this, 'AssetsServer', {
-      namespace: assets.namespace,
-      name: assets.name,
-      image: assets.image,
-      port: assets.port,
-      extraTolerations: cluster.tolerations,
-    });
-    new AssetsReaderAccess(this, 'ReaderAccess', { server, commonName: certificate.commonName });
-    const repositories = new Map(cluster.repositories.map((repo) => [repo.name, new AssetsHelmRepository(this, `HelmRepository-${repo.namespace}-${repo.name}`, {
-      ...repo,
-      endpoint: cluster.endpoint,
-      server,
-      secretName: certificate.secretName,
-    })]));
-
+    const repositories = new Map(bootstrap.helmRepositories.map((repo) => [repo.name, repo]));
     const releases = new Map<string, AssetsHelmRelease>();
     for (const release of dependencyOrder(cluster.releases)) {
       releases.set(release.name, new AssetsHelmRelease(this, `HelmRelease-${release.namespace}-${release.name}`, {
@@ -69,24 +48,8 @@ export class FluxAssetsBootstrap extends Chart {
       }));
     }
 
-    new CertIssuer(this, 'CertIssuer', {
-      namespace: assets.namespace,
-      image: cluster.issuer.image,
-      endpoint: cluster.endpoint,
-      apiCA: cluster.apiCA,
-      commonName: certificate.commonName,
-      secretName: certificate.secretName,
-      secretNamespaces: repositoryNamespaces,
-      helmRepositories: cluster.repositories,
-      expirationSeconds: certificate.expirationSeconds,
-      keyBits: certificate.keyBits,
-      timeoutSeconds: cluster.issuer.timeoutSeconds,
-      renewalSchedule: cluster.issuer.renewalSchedule,
-      admissionPolicy: cluster.issuer.admissionPolicy,
-      extraTolerations: cluster.tolerations,
-    });
-
     if (cluster.flux) {
+      const secretNamespaces = [...new Set(cluster.repositories.map((repo) => repo.namespace))];
       new FluxSync(this, 'FluxSync', {
         ...cluster.flux,
         timeout: `${cluster.issuer.timeoutSeconds + HEALTH_CHECK_MARGIN_SECONDS}s`,
@@ -96,12 +59,35 @@ export class FluxAssetsBootstrap extends Chart {
         // with its content) would hold every apply until the timeout. Not the HelmRepositories or
         // the releases either: a fix committed while one fails must not wait for the timeout.
         healthChecks: [
-          { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: server.namespace, name: server.name },
-          ...repositoryNamespaces.map((namespace) => ({ apiVersion: 'v1', kind: 'Secret', namespace, name: certificate.secretName })),
+          { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: bootstrap.server.namespace, name: bootstrap.server.name },
+          ...secretNamespaces.map((namespace) => ({ apiVersion: 'v1', kind: 'Secret', namespace, name: cluster.certificate.secretName })),
         ],
       });
     }
   }
+}
+
+/** The construct's props from a cluster config: the YAML flow is one way to produce them. */
+export function assetsBootstrapProps(cluster: ClusterConfig): AssetsBootstrapProps {
+  const { assets, certificate, issuer } = cluster;
+  return {
+    endpoint: cluster.endpoint,
+    apiCA: cluster.apiCA,
+    namespace: assets.namespace,
+    serverName: assets.name,
+    serverImage: assets.image,
+    serverPort: assets.port,
+    repositories: cluster.repositories,
+    commonName: certificate.commonName,
+    secretName: certificate.secretName,
+    expirationSeconds: certificate.expirationSeconds,
+    keyBits: certificate.keyBits,
+    issuerImage: issuer.image,
+    timeoutSeconds: issuer.timeoutSeconds,
+    renewalSchedule: issuer.renewalSchedule,
+    admissionPolicy: issuer.admissionPolicy,
+    extraTolerations: cluster.tolerations,
+  };
 }
 
 /** The releases with every release after those it depends on (the config has no cycle). */

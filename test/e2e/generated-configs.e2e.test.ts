@@ -14,7 +14,7 @@ import { parse, stringify } from 'yaml';
 import { parseCommand } from '../../jobs/src/config.ts';
 import { buildCsrObject } from '../../jobs/src/csr.ts';
 import { encodeCsr } from '../../jobs/src/csr-encoding.ts';
-import { COMMON_NAME, DEFAULTS, KEY_BITS, type KeyBits, LIMITS, textProblem } from '../../jobs/src/issuer-contract.ts';
+import { COMMON_NAME, DEFAULTS, ISSUER_SERVICE_ACCOUNT_NAME, KEY_BITS, type KeyBits, LIMITS, textProblem } from '../../jobs/src/issuer-contract.ts';
 import { ClusterConfigError, loadClusterConfig } from '../../src/cluster-config.ts';
 import { renderCluster, synthesize } from '../../src/synth.ts';
 import { readState } from './harness/env.ts';
@@ -78,6 +78,27 @@ const toleration = fc.record({
 });
 const interval = fc.oneof(fc.constantFrom('5m', '1h30m', '90s', '1.5h', '250ms'), fc.integer({ min: 1, max: 1000 }).map((n) => `${n}s`));
 const optionalField = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
+const flux = fc.record({
+  url: fc.constantFrom('https://git.example.org/fleet.git', 'ssh://git@git.example.org:2222/platform/fleet', 'http://127.0.0.1:3000/fleet.git'),
+  branch: optionalField(fc.constantFrom('main', 'release/2026.11', 'env_prod-1')),
+  secretName: optionalField(subdomain(253)),
+  interval: optionalField(interval),
+  path: optionalField(fc.constantFrom('./dist/x', 'clusters/out/', 'dist')),
+});
+/** Releases from the given repositories, each depending only on earlier ones, so there is no cycle. */
+const releasesFrom = (repositories: readonly string[]) => fc.uniqueArray(fc.record({
+  name: dnsLabel(53),
+  namespace: fc.oneof(dnsLabel(63), fc.constantFrom('kube-system', 'default')),
+  repository: fc.constantFrom(...repositories),
+  chart: dnsLabel(40),
+  version: optionalField(fc.constantFrom('*', '1.x', '~1.2', '>=1.0.0 <2.0.0', '>=0.0.0-0')),
+  interval: optionalField(interval),
+  values: optionalField(fc.dictionary(dnsLabel(10), fc.oneof(fc.string(), fc.integer(), fc.boolean()), { maxKeys: 3 })),
+  install: optionalField(fc.record({ retries: fc.integer({ min: 0, max: 100 }) })),
+  upgrade: optionalField(fc.record({ retries: fc.integer({ min: 0, max: 100 }), strategy: fc.constantFrom('rollback', 'uninstall') })),
+}), { maxLength: 3, selector: (release) => release.name }).chain((releases) =>
+  fc.tuple(...releases.map((_, index) => fc.subarray(releases.slice(0, index).map((r) => r.name)))).map((dependsOn) =>
+    releases.map((release, index) => ({ ...release, ...(dependsOn[index]!.length > 0 ? { dependsOn: dependsOn[index] } : {}) }))));
 
 const validConfig = fc.record({
   endpoint: fc.oneof(fc.constantFrom('localhost:7445', '[fd00::1]:6443', '10.1.2.3:443'), fc.tuple(subdomain(200), fc.integer({ min: 1, max: 65535 })).map(([host, port]) => `${host}:${port}`)),
@@ -97,7 +118,8 @@ const validConfig = fc.record({
     admissionPolicy: optionalField(fc.boolean()),
   }),
   tolerations: optionalField(fc.array(toleration, { maxLength: 3 })),
-}).map((c) => prune({
+  flux: optionalField(flux),
+}).chain((c) => fc.option(releasesFrom(c.repositories.map((repo) => repo.name)), { nil: undefined }).map((releases) => ({ ...c, releases }))).map((c) => prune({
   endpoint: c.endpoint,
   assets: { namespace: c.assetsNamespace, ...c.assets },
   // A repository without its own namespace lives beside the server, the common case.
@@ -105,6 +127,8 @@ const validConfig = fc.record({
   certificate: c.certificate,
   issuer: c.issuer,
   tolerations: c.tolerations,
+  flux: c.flux,
+  releases: c.releases,
 }));
 
 /** The config as a user writes it: absent optional fields are left out, not null. */
@@ -128,6 +152,8 @@ const fieldPaths = [
   ['issuer', 'image'], ['issuer', 'timeoutSeconds'], ['issuer', 'renewalSchedule'], ['issuer', 'admissionPolicy'],
   ['tolerations'], ['tolerations', 0], ['tolerations', 0, 'key'], ['tolerations', 0, 'operator'], ['tolerations', 0, 'value'],
   ['tolerations', 0, 'effect'], ['tolerations', 0, 'tolerationSeconds'], ['unknownField'], ['certificate', 'lifetime'],
+  ['flux'], ['flux', 'url'], ['flux', 'branch'], ['flux', 'path'], ['flux', 'interval'], ['releases'], ['releases', 0, 'name'],
+  ['releases', 0, 'repository'], ['releases', 0, 'chart'], ['releases', 0, 'dependsOn'], ['releases', 0, 'values'], ['releases', 0, 'upgrade', 'strategy'],
 ] as const;
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), path: fc.constantFrom(...fieldPaths), value: badValue }),
@@ -152,17 +178,29 @@ let kube: Kube;
 let scratch: string;
 /** One key per size: the CSR's subject is what varies, and a 4096-bit key takes a second to make. */
 let keys: Map<KeyBits, { privateKeyPem: string; publicKeyPem: string }>;
-const createdNamespaces = new Set<string>();
+/**
+ * Where every namespaced object is dry-run. A dry run needs its namespace and a Pod its
+ * ServiceAccount to exist; creating hundreds of random namespaces for real would keep the
+ * namespace controller busy deleting them long after this file (and the next file's namespaces
+ * waiting behind them). Each Namespace object is still dry-run under its own name, and every other
+ * field keeps the generated namespace names.
+ */
+const POOL = 'fab-generated-configs';
 
-beforeAll(() => {
+beforeAll(async () => {
   kube = Kube.fromKubeconfig(readState().kubeconfigs.admin);
   scratch = mkdtempSync(join(tmpdir(), 'fab-generated-'));
   keys = new Map(KEY_BITS.map((bits) => [bits, rsaKeyPair(bits)]));
   console.log(`generated configs: seed ${seed} (rerun with FAB_GEN_SEED=${seed})`);
+  const pool = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: POOL, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } },
+    ...['default', ISSUER_SERVICE_ACCOUNT_NAME].map((name) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: POOL } })),
+  ];
+  for (const obj of pool) expect(await apply(obj, true)).toBeUndefined();
 });
 
 afterAll(async () => {
-  await Promise.all([...createdNamespaces].map((ns) => kube.raw('DELETE', `/api/v1/namespaces/${ns}`)));
+  await kube.raw('DELETE', `/api/v1/namespaces/${POOL}`);
   kube.close();
   rmSync(scratch, { recursive: true, force: true });
 });
@@ -179,7 +217,6 @@ const resourcePath = (obj: any): string => {
 async function apply(obj: any, persist = false): Promise<string | undefined> {
   const query = `fieldManager=generated-configs&force=true&fieldValidation=Strict${persist ? '' : '&dryRun=All'}`;
   const res = await kube.raw('PATCH', `${resourcePath(obj)}?${query}`, obj, 'application/apply-patch+yaml');
-  if (persist && res.status === 201 && obj.kind === 'Namespace') createdNamespaces.add(obj.metadata.name);
   return res.status >= 200 && res.status < 300 ? undefined : `${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name}: HTTP ${res.status}: ${(res.json as any)?.message ?? res.text}`;
 }
 
@@ -207,19 +244,14 @@ function controllerPods(obj: any): any[] {
 async function expectAccepted(file: string): Promise<void> {
   const cluster = loadClusterConfig(file);
   const objects = renderCluster(cluster).filter((f) => !f.path.endsWith('kustomization.yaml')).map((f) => parse(f.content));
-  const problems: (string | undefined)[] = [];
-  // Namespaces and ServiceAccounts are created for real: a namespaced object needs its namespace,
-  // and a Pod its ServiceAccount, even in a dry run. They go with their namespaces at the end.
-  const persisted = (o: any) => o.kind === 'Namespace' || o.kind === 'ServiceAccount';
-  for (const obj of objects.filter(persisted).sort((a) => (a.kind === 'Namespace' ? -1 : 1))) problems.push(await apply(obj, true));
-  const rest = objects.filter((o) => !persisted(o));
+  const inPool = (obj: any) => (obj.metadata.namespace ? { ...obj, metadata: { ...obj.metadata, namespace: POOL } } : obj);
   // The issuer's CSR for this CN and key size, as the API server's CSR validation parses it.
   const { commonName, secretName, keyBits, expirationSeconds } = cluster.certificate;
   const csr = buildCsrObject({
     name: `${secretName}-0a1b2c3d`, secretName, signerName: DEFAULTS.signerName, expirationSeconds,
     requestPem: encodeCsr({ commonName, organization: undefined }, keys.get(keyBits)!, keyBits),
   });
-  problems.push(...await Promise.all([...rest, ...rest.flatMap(controllerPods), csr].map((obj) => apply(obj))));
+  const problems = await Promise.all([...objects, ...objects.flatMap(controllerPods), csr].map((obj) => apply(inPool(obj))));
   expect(problems.filter(Boolean)).toEqual([]);
 
   for (const workload of objects.filter((o) => o.kind === 'Job' || o.kind === 'CronJob')) {

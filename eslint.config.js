@@ -1,0 +1,34 @@
+// One style for the synth side (src/) and the issuer (jobs/src/), checked in `npm test`.
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config({
+  // Generated or built: imports/ is cdk8s import's output, lib/ is tsc's.
+  ignores: ['lib/', 'imports/', 'dist/', 'node_modules/', 'jobs/build/'],
+}, {
+  files: ['src/**/*.ts', 'jobs/src/**/*.ts'],
+  languageOptions: {
+    parser: tseslint.parser,
+    parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+  },
+  plugins: { '@typescript-eslint': tseslint.plugin },
+  linterOptions: { noInlineConfig: true, reportUnusedDisableDirectives: 'error' },
+  rules: {
+    '@typescript-eslint/explicit-member-accessibility': ['error', { accessibility: 'explicit' }],
+    '@typescript-eslint/prefer-readonly': 'error',
+    '@typescript-eslint/naming-convention': ['error',
+      { selector: 'default', format: ['camelCase'] },
+      { selector: 'typeLike', format: ['PascalCase'] },
+      { selector: 'variable', modifiers: ['const', 'global'], format: ['camelCase', 'UPPER_CASE', 'PascalCase'] },
+      { selector: 'variable', format: ['camelCase'] },
+      // A leading underscore marks what is left unused on purpose (`{ skipped: _skipped, ...rest }`).
+      { selector: ['parameter', 'variable'], modifiers: ['unused'], format: ['camelCase'], leadingUnderscore: 'require' },
+      { selector: 'parameter', format: ['camelCase'] },
+      { selector: 'classProperty', modifiers: ['static', 'readonly'], format: ['UPPER_CASE'] },
+      { selector: 'import', format: ['camelCase', 'PascalCase'] },
+      // Kubernetes keys (`app.kubernetes.io/name`), HTTP headers and env names are not ours to name.
+      { selector: ['objectLiteralProperty', 'typeProperty'], modifiers: ['requiresQuotes'], format: null },
+    ],
+    // Messages and patterns stay on one line, so that a grep for what a user saw finds them.
+    'max-len': ['error', { code: 160, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true }],
+  },
+});

@@ -1,0 +1,65 @@
+import { ServiceAccount, User } from 'cdk8s-plus-28';
+import { AssetsServer } from '../../src/assets-server.ts';
+import { BOOTSTRAP_TOLERATIONS } from '../../src/bootstrap-tolerations.ts';
+import { kinds, only, SERVER_IMAGE, synth } from './synth.ts';
+
+const props = { namespace: 'cozy-system', name: 'assets', image: SERVER_IMAGE };
+
+describe('AssetsServer', () => {
+  describe('GIVEN only the required props', () => {
+    const manifests = synth((chart) => new AssetsServer(chart, 'Server', props));
+    const pod = only(manifests, 'StatefulSet').spec.template.spec;
+
+    test('WHEN synthesized THEN the server listens on 8123 on the host network, and the Service names that port', () => {
+      expect(pod.hostNetwork).toBe(true);
+      expect(pod.containers[0].ports).toEqual([{ name: 'http', containerPort: 8123, hostPort: 8123, protocol: 'TCP' }]);
+      expect(only(manifests, 'Service').spec.ports).toEqual([{ name: 'http', port: 8123, targetPort: 'http' }]);
+    });
+
+    test('WHEN synthesized THEN the pod tolerates exactly the built-in bootstrap taints', () => {
+      expect(pod.tolerations).toEqual(BOOTSTRAP_TOLERATIONS);
+    });
+
+    test('WHEN nothing is granted THEN there is no reader Role or binding', () => {
+      expect(kinds(manifests)).toEqual(['Service', 'StatefulSet']);
+    });
+  });
+
+  describe('GIVEN a server read by a User and by a ServiceAccount', () => {
+    let bindings: unknown[] = [];
+    const manifests = synth((chart) => {
+      const server = new AssetsServer(chart, 'Server', props);
+      bindings = [
+        server.grantProxyRead(User.fromName(chart, 'Flux', 'flux-reader')),
+        server.grantProxyRead(ServiceAccount.fromServiceAccountName(chart, 'Mirror', 'mirror', { namespaceName: 'tools' })),
+      ];
+    });
+
+    test('WHEN synthesized THEN one Role allows get on the proxy of pod assets-0 and nothing else', () => {
+      expect(only(manifests, 'Role')).toMatchObject({
+        metadata: { name: 'assets-reader', namespace: 'cozy-system' },
+        rules: [{ apiGroups: [''], resources: ['pods/proxy'], resourceNames: ['assets-0'], verbs: ['get'] }],
+      });
+    });
+
+    test('WHEN synthesized THEN one binding lists both readers, the ServiceAccount with its namespace and no API group', () => {
+      expect(bindings[0]).toBe(bindings[1]);
+      expect(only(manifests, 'RoleBinding')).toMatchObject({
+        metadata: { name: 'assets-reader', namespace: 'cozy-system' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'assets-reader' },
+        subjects: [
+          { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'flux-reader' },
+          { kind: 'ServiceAccount', name: 'mirror', namespace: 'tools' },
+        ],
+      });
+    });
+  });
+
+  test('GIVEN bad props WHEN constructed THEN one error names every bad prop with its value', () => {
+    const bad = { namespace: 'cozy-system', name: 'a'.repeat(53), image: 'nginx:latest', port: 80 };
+    expect(() => synth((chart) => new AssetsServer(chart, 'Server', bad))).toThrow(
+      new RegExp(`^test/Server: invalid props: name must be .*at most 52 characters.*\\(got "${'a'.repeat(53)}"\\); `
+        + 'image must be an image reference pinned .*\\(got "nginx:latest"\\); port must be an integer from 1024 to 65535 \\(got 80\\)$'),
+    );
+  });
+});

@@ -1,0 +1,29 @@
+import { type Chart, Testing } from 'cdk8s';
+
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  [field: string]: any;
+}
+
+/** The manifests `build` adds to a fresh `Testing.chart()`. */
+export function synth(build: (chart: Chart) => void): Manifest[] {
+  const chart = Testing.chart();
+  build(chart);
+  return Testing.synth(chart);
+}
+
+/** The one manifest of `kind`; fails the test when there is none or more than one. */
+export function only(manifests: readonly Manifest[], kind: string): Manifest {
+  const found = manifests.filter((m) => m.kind === kind);
+  if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
+  return found[0]!;
+}
+
+export function kinds(manifests: readonly Manifest[]): string[] {
+  return manifests.map((m) => m.kind);
+}
+
+export const SERVER_IMAGE = 'ghcr.io/example/assets:1.0.0';
+export const ISSUER_IMAGE = 'ghcr.io/example/cert-issuer:1.0.0';
