@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlaneState } from '../test/e2e/harness/env.ts';
-import { auditEventsSince, loadDist, writesAmong } from '../test/e2e/harness/testkit.ts';
+import { auditEventsSince, bootstrapOnly, loadDist, writesAmong } from '../test/e2e/harness/testkit.ts';
 import { compare, type Comparison, measure, type Run } from './measure.ts';
 import { type Breakdown, issuerCategories, profile } from './profile.ts';
 import { issuerEnv } from './startup.ts';
@@ -57,7 +57,7 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
 
   // The bootstrap as Flux would apply it; the Job it contains runs once through the node agent.
   const started = Date.now();
-  kubectl('apply', '--server-side', '-k', dist.dir);
+  kubectl('apply', '--server-side', '-k', dist.dir, ...bootstrapOnly);
   kubectl('wait', '-n', 'cozy-system', `job/${dist.job.metadata.name}`, '--for=condition=Complete', '--timeout=180s');
   const bringUpMs = Date.now() - started;
 

@@ -27,6 +27,9 @@ export interface AssetsHelmRepositoryProps {
 
 /** A Flux HelmRepository that fetches from the assets server through the API pod proxy over mTLS. */
 export class AssetsHelmRepository extends Construct {
+  /** The HelmRepository's name, also the repository's folder on the server. */
+  public readonly name: string;
+  public readonly namespace: string;
   /** The proxy URL of the repository; the index is at `<url>/index.yaml`. */
   public readonly url: string;
 
@@ -39,6 +42,8 @@ export class AssetsHelmRepository extends Construct {
       ['interval', text(FLUX_DURATION), props.interval],
     ]);
     const { server } = props;
+    this.name = props.name;
+    this.namespace = props.namespace;
     this.url = props.endpoint.url(`/api/v1/namespaces/${server.namespace}/pods/${server.podName}/proxy/repos/${props.name}`);
     new HelmRepository(this, 'Resource', {
       metadata: { name: props.name, namespace: props.namespace, labels: { ...PART_OF } },

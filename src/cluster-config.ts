@@ -4,11 +4,11 @@ import { basename, dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { API_ENDPOINT_PATTERN, ApiEndpoint } from './api-endpoint.ts';
 import {
-  COMMON_NAME, DEFAULTS, DNS_LABEL, KEY_BITS, type KeyBits, LIMITS, SECRET_NAME, type TextRule, textProblem,
+  COMMON_NAME, DEFAULTS, DNS_LABEL, DNS_SUBDOMAIN, KEY_BITS, type KeyBits, LIMITS, SECRET_NAME, type TextRule, textProblem,
 } from '../jobs/src/issuer-contract.ts';
-import { array, boolean, type ConfigIssue, converted, integer, object, oneOf, optional, report, required, text } from './config-schema.ts';
+import { array, boolean, type ConfigIssue, converted, integer, mapping, object, oneOf, optional, report, required, text } from './config-schema.ts';
 import { CRON_SCHEDULE, cronRangeProblem } from './cron-schedule.ts';
-import { ASSETS_PORT, BOOTSTRAP_DEFAULTS, ISSUER_TIMEOUT_SECONDS, PINNED_IMAGE, REPOSITORIES, STATEFULSET_NAME } from './prop-rules.ts';
+import { ASSETS_PORT, BOOTSTRAP_DEFAULTS, FLUX_DURATION, ISSUER_TIMEOUT_SECONDS, PINNED_IMAGE, REPOSITORIES, STATEFULSET_NAME } from './prop-rules.ts';
 
 /** One Helm repository that the assets server serves under `/repos/<name>`. */
 export interface RepositoryConfig {
@@ -18,6 +18,39 @@ export interface RepositoryConfig {
   readonly namespace: string;
   /** How often Flux re-reads the index, as a Go duration. @default 5m */
   readonly interval: string;
+}
+
+/** Where the cluster's folder is in Git, for the Flux sync objects. */
+export interface FluxConfig {
+  /** Git URL of the repository that holds `dist/`. */
+  readonly url: string;
+  /** @default main */
+  readonly branch: string;
+  /** Existing Secret in `flux-system` with the Git credentials. @default none */
+  readonly secretName?: string;
+  /** @default 1m */
+  readonly interval: string;
+  /** The folder this cluster applies. @default ./dist/<cluster> */
+  readonly path: string;
+}
+
+/** A HelmRelease installed from one of the assets repositories. */
+export interface ReleaseConfig {
+  readonly name: string;
+  readonly namespace: string;
+  /** The `repositories[].name` the chart comes from. */
+  readonly repository: string;
+  readonly chart: string;
+  /** Semver range. @default * (no pre-releases) */
+  readonly version: string;
+  /** @default 5m */
+  readonly interval: string;
+  /** @default - the chart's defaults */
+  readonly values?: Readonly<Record<string, unknown>>;
+  /** Names of releases in the same config that must be Ready first. @default none */
+  readonly dependsOn: readonly string[];
+  readonly install: { readonly retries: number };
+  readonly upgrade: { readonly retries: number; readonly strategy: 'rollback' | 'uninstall' };
 }
 
 /** An extra toleration for the assets server and cert-issuer pods. */
@@ -77,6 +110,10 @@ export interface ClusterConfig {
   };
   /** Added to the built-in tolerations for a cluster that is still coming up. @default none */
   readonly tolerations: readonly TolerationConfig[];
+  /** The Flux sync objects of the cluster's folder. @default - none synthesized */
+  readonly flux?: FluxConfig;
+  /** @default none */
+  readonly releases: readonly ReleaseConfig[];
 }
 
 /** A config file that cannot be used, with every problem found in it. */
@@ -104,6 +141,44 @@ const LABEL_VALUE: TextRule = {
   maxLength: 63,
 };
 
+/** The GitRepository CRD's pattern for `spec.url` (source-controller). */
+const GIT_URL: TextRule = {
+  what: 'an http://, https:// or ssh:// URL without spaces (the GitRepository CRD requires the scheme)',
+  pattern: /^(http|https|ssh):\/\/\S+$/,
+  maxLength: 2048,
+};
+
+/** A branch name, as Git allows it in practice: '/'-separated parts without spaces or '..'. */
+const GIT_BRANCH: TextRule = {
+  what: "a branch name ('/'-separated parts of letters, digits, '.', '_' and '-')",
+  pattern: /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/,
+  maxLength: 255,
+};
+
+/** A folder in the Git repository, relative to its root, as the Kustomization's `spec.path` takes it. */
+const REPOSITORY_PATH: TextRule = {
+  what: "a folder relative to the repository's root such as ./dist/dev ('/'-separated parts of letters, digits, '.', '_' and '-')",
+  pattern: /^(\.\/)?[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*\/?$/,
+  maxLength: 1024,
+};
+
+/** Helm's limit on release names (53 characters: it appends suffixes to them) on a DNS-1123 label. */
+const RELEASE_NAME: TextRule = { ...DNS_LABEL, what: DNS_LABEL.what.replace('at most 63 characters', "at most 53 characters, Helm's limit on release names"), maxLength: 53 };
+
+/** Helm's chart names: lowercase letters, digits, '-', '_' and '.'. */
+const CHART_NAME: TextRule = {
+  what: "a chart name (lowercase letters, digits, '-', '_' and '.', starting and ending with a letter or digit)",
+  pattern: /^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/,
+  maxLength: 253,
+};
+
+/** A semver range for Flux (Masterminds/semver constraints); only its outline is checked here. */
+const VERSION_RANGE: TextRule = {
+  what: 'a semver range such as *, 1.x, ~1.2 or >=1.0.0 <2.0.0, without leading or trailing spaces',
+  pattern: /^\S(.*\S)?$/,
+  maxLength: 256,
+};
+
 const endpoint = converted(text(undefined), (value) => ApiEndpoint.parse(value), API_ENDPOINT_PATTERN);
 
 /** The API's rules for a toleration (k8s.io/kubernetes pkg/apis/core/validation, ValidateTolerations). */
@@ -119,6 +194,33 @@ const toleration = object({
   { when: { field: 'operator', equals: 'Exists' }, then: { field: 'value', is: 'absent' }, message: 'must be empty when operator is Exists (the API refuses a value there)' },
   { when: { field: 'tolerationSeconds', is: 'present' }, then: { field: 'effect', equals: 'NoExecute' }, message: 'must be NoExecute when tolerationSeconds is set (the API refuses tolerationSeconds with any other effect)' },
 ]);
+
+const flux = object({
+  url: required(text(GIT_URL), 'Git URL of the repository that holds `clusters/` and `dist/`, e.g. `https://git.example.org/fleet.git`.'),
+  branch: optional(text(GIT_BRANCH), 'Branch Flux follows.', 'main'),
+  secretName: optional(text(DNS_SUBDOMAIN), 'Existing Secret in `flux-system` with the Git credentials (username/password, a token or an SSH key). Created by hand; never in Git.', undefined, 'none: a public repository'),
+  interval: optional(text(FLUX_DURATION), 'How often Flux fetches the branch and re-applies the folder.', '1m'),
+  path: optional(text(REPOSITORY_PATH), 'Folder of the repository that this cluster applies.', undefined, '`./dist/<cluster>`'),
+});
+
+const remediationRetries = integer({ min: 0, max: 100 });
+const release = object({
+  name: required(text(RELEASE_NAME), 'HelmRelease and Helm release name (at most 53 characters); unique in the config.'),
+  namespace: required(text(DNS_LABEL), "Namespace of the HelmRelease and of what the chart installs; synthesized unless the bootstrap has it already or it is one of Kubernetes' own (`default`, `kube-*`)."),
+  repository: required(text(DNS_LABEL), 'The `repositories[].name` the chart comes from, through the pod proxy with the issued certificate.'),
+  chart: required(text(CHART_NAME), "Chart name in that repository's index."),
+  version: optional(text(VERSION_RANGE), "Semver range of the chart version. The default takes no pre-releases (Flux's own default); write a range with a pre-release part, such as `>=0.0.0-0`, to take them.", '*'),
+  interval: optional(text(FLUX_DURATION), 'How often helm-controller checks the release and its chart.', '5m'),
+  values: optional(mapping(), 'Values passed to the chart.', undefined, "the chart's defaults"),
+  dependsOn: optional(array(text(RELEASE_NAME)), 'Names of releases in this config that must be Ready before this one installs or upgrades.', [], 'none'),
+  install: optional(object({
+    retries: optional(remediationRetries, 'Retries after a failed install; each failed attempt is uninstalled first.', 3),
+  }), 'Install remediation.', { retries: 3 }),
+  upgrade: optional(object({
+    retries: optional(remediationRetries, 'Retries after a failed upgrade.', 3),
+    strategy: optional(oneOf(['rollback', 'uninstall'] as const), 'What to do once the upgrade retries are spent: roll back to the last release that worked, or uninstall.', 'rollback'),
+  }), 'Upgrade remediation.', { retries: 3, strategy: 'rollback' as const }),
+});
 
 /** The schema of a cluster config file, before the file-level fields (name, CA file) are resolved. */
 export const clusterFileSchema = object({
@@ -144,6 +246,8 @@ export const clusterFileSchema = object({
     admissionPolicy: optional(boolean(), "Synthesize the ValidatingAdmissionPolicy that lets the issuer's ServiceAccount create and approve nothing but its own CSRs for `certificate.commonName` (see [Security model](#security-model)). Needs Kubernetes 1.30 or later; set `false` only on older clusters, which then trust the assets namespace like cluster-admin.", true),
   }), 'The Job and CronJob that issue and renew the certificate.'),
   tolerations: optional(array(toleration), 'Extra tolerations for both pods, added to the built-in ones (not-ready, unreachable, network-unavailable, uninitialized, control-plane, `node.cilium.io/agent-not-ready`).', [], 'none'),
+  flux: optional(flux, 'With it, the folder holds a GitRepository and a Kustomization `flux-assets-bootstrap` in `flux-system` that apply it from Git with `prune: true` (see [Applying](#applying)).', undefined, 'no sync objects'),
+  releases: optional(array(release, { uniqueBy: 'name', why: '`dependsOn` names releases' }), 'HelmReleases that install charts from the assets repositories (see [Applying](#applying)).', [], 'none'),
 });
 
 /**
@@ -163,10 +267,72 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
   // The CA file is checked even when other fields are wrong: every problem in one run.
   const caFile = (raw as { apiCAFile?: unknown } | null)?.apiCAFile;
   const apiCA = typeof caFile === 'string' && caFile !== '' ? readCABundle(file, caFile, issues) : undefined;
+  // Like the CA file, the references between sections are checked whatever else is wrong.
+  checkReleaseReferences(raw, issues);
   if (parsed === undefined || issues.length > 0) throw new ClusterConfigError(file, issues);
 
-  const { apiCAFile: _resolved, tolerations, ...rest } = parsed;
-  return { name, file, ...rest, tolerations: tolerations.map(withOperator), ...(apiCA === undefined ? {} : { apiCA }) };
+  const { apiCAFile: _resolved, flux: fluxSection, tolerations, ...rest } = parsed;
+  return {
+    name,
+    file,
+    ...rest,
+    tolerations: tolerations.map(withOperator),
+    ...(fluxSection === undefined ? {} : { flux: { ...fluxSection, path: fluxSection.path ?? `./dist/${name}` } }),
+    ...(apiCA === undefined ? {} : { apiCA }),
+  };
+}
+
+/**
+ * What JSON Schema cannot state about `releases`: each `repository` names a repository of the
+ * config, and `dependsOn` names other releases of it, without a cycle (helm-controller would wait
+ * for ever). Read from the raw config, so these problems are reported beside any other.
+ */
+function checkReleaseReferences(raw: unknown, issues: ConfigIssue[]): void {
+  const list = (value: unknown): Record<string, unknown>[] =>
+    Array.isArray(value) ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : [];
+  const names = (items: Record<string, unknown>[]) => items.map((item) => item.name).filter((n): n is string => typeof n === 'string');
+  const config = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const repositories = names(list(config.repositories));
+  const releases = list(config.releases);
+  const releaseNames = names(releases);
+  const graph = new Map<string, string[]>();
+  releases.forEach((release, index) => {
+    const path = `releases[${index}]`;
+    // Without any repository the missing list is the one problem to report.
+    if (typeof release.repository === 'string' && repositories.length > 0 && !repositories.includes(release.repository)) {
+      report(issues, `${path}.repository`, `must name one of the config's repositories (${repositories.join(', ')}) (got ${JSON.stringify(release.repository)})`);
+    }
+    const dependsOn = (Array.isArray(release.dependsOn) ? release.dependsOn : []).filter((d): d is string => typeof d === 'string');
+    dependsOn.forEach((dependency, at) => {
+      if (dependency === release.name) report(issues, `${path}.dependsOn[${at}]`, 'must not name the release itself');
+      else if (!releaseNames.includes(dependency)) {
+        report(issues, `${path}.dependsOn[${at}]`, `must name another release of this config (${releaseNames.join(', ')}) (got ${JSON.stringify(dependency)})`);
+      }
+    });
+    if (typeof release.name === 'string') graph.set(release.name, dependsOn.filter((d) => d !== release.name));
+  });
+  const cycle = findCycle(graph);
+  if (cycle) report(issues, `releases[${releaseNames.indexOf(cycle[0]!)}].dependsOn`, `must not form a cycle (${cycle.join(' -> ')}): none of its releases would ever install`);
+}
+
+/** A dependency cycle as the names along it, the first repeated at the end; undefined when there is none. */
+function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | undefined {
+  const done = new Set<string>();
+  const visit = (name: string, trail: readonly string[]): string[] | undefined => {
+    if (trail.includes(name)) return [...trail.slice(trail.indexOf(name)), name];
+    if (done.has(name)) return undefined;
+    for (const next of graph.get(name) ?? []) {
+      const cycle = visit(next, [...trail, name]);
+      if (cycle) return cycle;
+    }
+    done.add(name);
+    return undefined;
+  };
+  for (const name of graph.keys()) {
+    const cycle = visit(name, []);
+    if (cycle) return cycle;
+  }
+  return undefined;
 }
 
 /**

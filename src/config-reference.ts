@@ -18,7 +18,8 @@ export function clusterConfigJsonSchema(): JsonSchema {
     $id: 'https://github.com/flux-assets-bootstrap/flux-assets-bootstrap/schema/cluster-config.schema.json',
     title: 'flux-assets-bootstrap cluster config',
     description: 'One clusters/<name>.yaml: the file name is the cluster name and its folder under dist/. '
-      + 'Rules that JSON Schema cannot state (unique repository names, cron ranges that run backwards, IPv6 addresses, '
+      + 'Rules that JSON Schema cannot state (unique repository and release names, the repositories and releases that releases name, '
+      + 'a dependsOn cycle, cron ranges that run backwards, IPv6 addresses, '
       + 'the CA file\'s content, the file name) are checked by npm run synth.',
     ...clusterFileSchema.json,
   };

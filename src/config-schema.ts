@@ -97,6 +97,17 @@ export function boolean(): Schema<boolean> {
   };
 }
 
+/**
+ * A free-form mapping passed on as it is (a chart's values): only its shape is checked, since
+ * its keys belong to someone else's schema.
+ */
+export function mapping(): Schema<Readonly<Record<string, unknown>>> {
+  return {
+    parse: (value, path, issues) => (isMapping(value) ? value : report(issues, path, `must be a mapping (got ${describe(value)})`)),
+    json: { type: 'object' },
+  };
+}
+
 /** A whole number from `min` to `max`, inclusive. */
 export function integer(range: { readonly min: number; readonly max: number }): Schema<number> {
   return {

@@ -26,6 +26,9 @@ interface Manifest {
 const APPLY_ORDER = [
   'Namespace', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ClusterRole', 'ClusterRoleBinding', 'ServiceAccount', 'Role', 'RoleBinding',
   'ConfigMap', 'Service', 'StatefulSet', 'HelmRepository', 'Job', 'CronJob',
+  // The GitOps objects last: the releases once their repositories exist, and the sync objects,
+  // which take the folder over, once everything they apply is in place.
+  'HelmRelease', 'GitRepository', 'Kustomization',
 ];
 
 /**

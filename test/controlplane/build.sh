@@ -7,8 +7,8 @@
 # - kube/: etcd, kube-apiserver, kube-controller-manager and kubectl as one `kubeplane` binary, in
 #   the exact dependency graph of the Kubernetes release (merging it with Flux's would move 44 of
 #   its modules, cel-go among them, off the versions that release ships);
-# - flux/: source-controller and the helm CLI of the helm v4 library that source-controller links,
-#   so the CLI shares all but its own command packages with source-controller.
+# - flux/: source-, kustomize- and helm-controller of one Flux release (FLUX_VERSION) and the helm
+#   CLI of the helm v4 library they link, so the four share all but their own command packages.
 # Set CONTROLPLANE_BUILD_GRAPHS=<dir> to keep Go's action graphs (per-package compile and link
 # timings) of a cold build.
 set -euo pipefail
@@ -16,16 +16,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/versions.env"
 
 key=$(cat "$here/versions.env" "$here"/kube/{main.go,go.mod,go.sum} "$here"/flux/{tools.go,go.mod,go.sum} | sha256sum | cut -c1-12)
-bin=${CONTROLPLANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flux-assets-bootstrap/controlplane}/$KUBERNETES_VERSION-sc$SOURCE_CONTROLLER_VERSION-$key/bin
-# source-controller refuses to start unless every kind it serves has its CRD, so all of its CRDs
-# (from the same pinned module) go beside the binaries.
+bin=${CONTROLPLANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flux-assets-bootstrap/controlplane}/$KUBERNETES_VERSION-flux$FLUX_VERSION-$key/bin
+# A controller refuses to start unless every kind it serves has its CRD, so all of their CRDs
+# (from the same pinned modules) go beside the binaries.
+controllers=(source-controller kustomize-controller helm-controller)
 copy_crds() {
-  local crds
-  crds=$(cd "$here/flux" && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' github.com/fluxcd/source-controller)/config/crd/bases
-  cp "$crds"/source.toolkit.fluxcd.io_*.yaml "$1/"
+  local controller crds
+  for controller in "${controllers[@]}"; do
+    crds=$(cd "$here/flux" && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' "github.com/fluxcd/$controller")/config/crd/bases
+    cp "$crds"/*.toolkit.fluxcd.io_*.yaml "$1/"
+  done
   chmod u+w "$1"/*.yaml
 }
-built() { [[ -x $bin/kubeplane && -x $bin/source-controller && -x $bin/helm ]]; }
+built() { [[ -x $bin/kubeplane && -x $bin/source-controller && -x $bin/kustomize-controller && -x $bin/helm-controller && -x $bin/helm ]]; }
 if built; then echo "$bin"; exit 0; fi
 # Two runs that find the cache cold (two checkouts, a test and a benchmark) build one after the
 # other into it, instead of both into the same partial folder; the second then finds it built.
@@ -50,7 +53,7 @@ build() {
   log "$name: modules $((fetched - started)) s, build $((SECONDS - fetched)) s"
 }
 
-log "kubeplane $KUBERNETES_VERSION, source-controller $SOURCE_CONTROLLER_VERSION and helm, side by side"
+log "kubeplane $KUBERNETES_VERSION, and Flux $FLUX_VERSION's controllers with helm, side by side"
 trap wait EXIT # when one build fails, the other still ends before this script does: no orphan go build
 build kube "$here/kube" -ldflags "-s -w \
   -X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION \
@@ -58,7 +61,7 @@ build kube "$here/kube" -ldflags "-s -w \
   -X k8s.io/component-base/version.gitMinor=$(cut -d. -f2 <<<"$KUBERNETES_VERSION")" \
   -o "$partial/kubeplane" . &
 kube=$!
-build flux "$here/flux" -ldflags "-s -w" -o "$partial/" github.com/fluxcd/source-controller helm.sh/helm/v4/cmd/helm
+build flux "$here/flux" -ldflags "-s -w" -o "$partial/" "${controllers[@]/#/github.com/fluxcd/}" helm.sh/helm/v4/cmd/helm
 wait "$kube"
 
 copy_crds "$partial"

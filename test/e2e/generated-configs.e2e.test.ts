@@ -78,6 +78,27 @@ const toleration = fc.record({
 });
 const interval = fc.oneof(fc.constantFrom('5m', '1h30m', '90s', '1.5h', '250ms'), fc.integer({ min: 1, max: 1000 }).map((n) => `${n}s`));
 const optionalField = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
+const flux = fc.record({
+  url: fc.constantFrom('https://git.example.org/fleet.git', 'ssh://git@git.example.org:2222/platform/fleet', 'http://127.0.0.1:3000/fleet.git'),
+  branch: optionalField(fc.constantFrom('main', 'release/2026.11', 'env_prod-1')),
+  secretName: optionalField(subdomain(253)),
+  interval: optionalField(interval),
+  path: optionalField(fc.constantFrom('./dist/x', 'clusters/out/', 'dist')),
+});
+/** Releases from the given repositories, each depending only on earlier ones, so there is no cycle. */
+const releasesFrom = (repositories: readonly string[]) => fc.uniqueArray(fc.record({
+  name: dnsLabel(53),
+  namespace: fc.oneof(dnsLabel(63), fc.constantFrom('kube-system', 'default')),
+  repository: fc.constantFrom(...repositories),
+  chart: dnsLabel(40),
+  version: optionalField(fc.constantFrom('*', '1.x', '~1.2', '>=1.0.0 <2.0.0', '>=0.0.0-0')),
+  interval: optionalField(interval),
+  values: optionalField(fc.dictionary(dnsLabel(10), fc.oneof(fc.string(), fc.integer(), fc.boolean()), { maxKeys: 3 })),
+  install: optionalField(fc.record({ retries: fc.integer({ min: 0, max: 100 }) })),
+  upgrade: optionalField(fc.record({ retries: fc.integer({ min: 0, max: 100 }), strategy: fc.constantFrom('rollback', 'uninstall') })),
+}), { maxLength: 3, selector: (release) => release.name }).chain((releases) =>
+  fc.tuple(...releases.map((_, index) => fc.subarray(releases.slice(0, index).map((r) => r.name)))).map((dependsOn) =>
+    releases.map((release, index) => ({ ...release, ...(dependsOn[index]!.length > 0 ? { dependsOn: dependsOn[index] } : {}) }))));
 
 const validConfig = fc.record({
   endpoint: fc.oneof(fc.constantFrom('localhost:7445', '[fd00::1]:6443', '10.1.2.3:443'), fc.tuple(subdomain(200), fc.integer({ min: 1, max: 65535 })).map(([host, port]) => `${host}:${port}`)),
@@ -97,7 +118,8 @@ const validConfig = fc.record({
     admissionPolicy: optionalField(fc.boolean()),
   }),
   tolerations: optionalField(fc.array(toleration, { maxLength: 3 })),
-}).map((c) => prune({
+  flux: optionalField(flux),
+}).chain((c) => fc.option(releasesFrom(c.repositories.map((repo) => repo.name)), { nil: undefined }).map((releases) => ({ ...c, releases }))).map((c) => prune({
   endpoint: c.endpoint,
   assets: { namespace: c.assetsNamespace, ...c.assets },
   // A repository without its own namespace lives beside the server, the common case.
@@ -105,6 +127,8 @@ const validConfig = fc.record({
   certificate: c.certificate,
   issuer: c.issuer,
   tolerations: c.tolerations,
+  flux: c.flux,
+  releases: c.releases,
 }));
 
 /** The config as a user writes it: absent optional fields are left out, not null. */
@@ -128,6 +152,8 @@ const fieldPaths = [
   ['issuer', 'image'], ['issuer', 'timeoutSeconds'], ['issuer', 'renewalSchedule'], ['issuer', 'admissionPolicy'],
   ['tolerations'], ['tolerations', 0], ['tolerations', 0, 'key'], ['tolerations', 0, 'operator'], ['tolerations', 0, 'value'],
   ['tolerations', 0, 'effect'], ['tolerations', 0, 'tolerationSeconds'], ['unknownField'], ['certificate', 'lifetime'],
+  ['flux'], ['flux', 'url'], ['flux', 'branch'], ['flux', 'path'], ['flux', 'interval'], ['releases'], ['releases', 0, 'name'],
+  ['releases', 0, 'repository'], ['releases', 0, 'chart'], ['releases', 0, 'dependsOn'], ['releases', 0, 'values'], ['releases', 0, 'upgrade', 'strategy'],
 ] as const;
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), path: fc.constantFrom(...fieldPaths), value: badValue }),

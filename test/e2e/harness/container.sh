@@ -3,7 +3,8 @@
 # agent runs this under `unshare -m --propagation private`, inside the node's network namespace
 # (the pods it runs are hostNetwork), so every mount below is private to this one container.
 #   container.sh <uid> <gid> <read-only-root 0|1> <mounts-file> -- <command> [args...]
-# <mounts-file> lines are "<source><TAB><target>". /run gets a fresh tmpfs; a target elsewhere
+# <mounts-file> lines are "<source><TAB><target>", read-only, or "<source><TAB><target><TAB>rw" for
+# a writable volume (an emptyDir). /run gets a fresh tmpfs; a target elsewhere
 # (say /etc/cert-issuer/ca) gets an overlay over its top-level folder whose writable layer is in
 # that tmpfs, so the mount points are created there and nothing is created on the host's tree.
 set -eu
@@ -14,7 +15,7 @@ mount -t tmpfs -o mode=0755 fab-container-run /run
 layers=/run/.fab-layers
 overlaid=
 tab=$(printf '\t')
-while IFS=$tab read -r src dst; do
+while IFS=$tab read -r src dst mode; do
   case $dst in
     /run/*) ;;
     /*/*)
@@ -28,7 +29,7 @@ while IFS=$tab read -r src dst; do
   esac
   if [ -d "$src" ]; then mkdir -p "$dst"; else mkdir -p "$(dirname "$dst")" && : >"$dst"; fi
   mount --bind "$src" "$dst"
-  mount -o remount,bind,ro "$dst"
+  [ "$mode" = rw ] || mount -o remount,bind,ro "$dst"
 done <"$mounts"
 # Only this namespace's copies turn read-only (securityContext.readOnlyRootFilesystem).
 if [ "$read_only_root" = 1 ]; then

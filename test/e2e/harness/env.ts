@@ -39,7 +39,7 @@ export interface PlaneState {
   /** kubectl wrapper around `kubeplane kubectl`, so scripts can call plain `kubectl`. */
   kubectl: string;
   helm: string;
-  kubeconfigs: { admin: string; sourceController: string; scheduler: string; node: string };
+  kubeconfigs: { admin: string; scheduler: string; node: string };
   caCert: string;
   caKey: string;
   apiServer: string;
@@ -47,6 +47,8 @@ export interface PlaneState {
   auditLog: string;
   containerLogDir: string;
   sourceControllerStorage: string;
+  /** The Git server's bare repositories and the URL it serves them at (set once it listens). */
+  git: { root: string; url?: string };
   /** PIDs in start order, with the process start time, so that a later cleanup never signals a
    *  reused PID; teardown stops them in reverse. Command and args let a test restart one. */
   pids: { name: string; pid: number; startTime: string; command: string; args: string[] }[];

@@ -1,16 +1,37 @@
 // The assets server's content: one Helm repository per repo name, built by the real helm CLI
 // exactly as Cozystack's image is (`helm package`, then `helm repo index` without --url, so the
 // chart URLs in index.yaml are relative and resolve under the pod proxy path).
-import { mkdirSync } from 'node:fs';
+//
+// Each chart renders one ConfigMap named after the release, carrying a value: helm-controller's
+// readiness wait passes for it on a node without a CNI (the Deployment of `helm create` would
+// never get a running pod), and a test reads the value back to see the release's values applied.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileP } from './proc.ts';
 
 export const chartName = (repo: string) => `demo-${repo}`;
 export const chartVersion = '0.1.0';
+/** The chart's default for its one value, `message`. */
+export const chartMessage = 'served by the assets server';
 
-/** Builds <root>/repos/<repo>/{index.yaml,<chart>-0.1.0.tgz}; returns root. */
-export async function buildHelmRepos(helm: string, workDir: string, repos: readonly string[]): Promise<string> {
-  const root = join(workDir, 'assets-root');
+function writeChart(dir: string, name: string): void {
+  mkdirSync(join(dir, 'templates'), { recursive: true });
+  writeFileSync(join(dir, 'Chart.yaml'), `apiVersion: v2\nname: ${name}\nversion: ${chartVersion}\ntype: application\n`); // helm package sets the version
+  writeFileSync(join(dir, 'values.yaml'), `message: ${JSON.stringify(chartMessage)}\n`);
+  writeFileSync(
+    join(dir, 'templates/configmap.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  message: {{ .Values.message | quote }}\n  chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | quote }}\n',
+  );
+}
+
+/** Where buildHelmRepos puts the assets server's root in a run's folder. */
+export const assetsRoot = (workDir: string) => join(workDir, 'assets-root');
+
+/**
+ * Publishes chart demo-<repo> at `version` in <root>/repos/<repo>/ (the folder is created for a
+ * new repository) and rewrites the index from every chart there, as a new assets image would.
+ */
+export async function publishChart(helm: string, workDir: string, repo: string, version = chartVersion): Promise<void> {
   // helm keeps caches and config under HOME/XDG paths; keep them inside this run's folder.
   const env = {
     ...process.env,
@@ -18,14 +39,16 @@ export async function buildHelmRepos(helm: string, workDir: string, repos: reado
     HELM_CONFIG_HOME: join(workDir, 'helm/config'),
     HELM_DATA_HOME: join(workDir, 'helm/data'),
   };
-  for (const repo of repos) {
-    const src = join(workDir, 'charts', chartName(repo));
-    const out = join(root, 'repos', repo);
-    mkdirSync(join(workDir, 'charts'), { recursive: true });
-    mkdirSync(out, { recursive: true });
-    await execFileP(helm, ['create', src], { env });
-    await execFileP(helm, ['package', src, '--version', chartVersion, '-d', out], { env });
-    await execFileP(helm, ['repo', 'index', out], { env });
-  }
-  return root;
+  const src = join(workDir, 'charts', chartName(repo));
+  const out = join(assetsRoot(workDir), 'repos', repo);
+  mkdirSync(out, { recursive: true });
+  writeChart(src, chartName(repo));
+  await execFileP(helm, ['package', src, '--version', version, '-d', out], { env });
+  await execFileP(helm, ['repo', 'index', out], { env });
+}
+
+/** Builds <root>/repos/<repo>/{index.yaml,<chart>-0.1.0.tgz}; returns root. */
+export async function buildHelmRepos(helm: string, workDir: string, repos: readonly string[]): Promise<string> {
+  for (const repo of repos) await publishChart(helm, workDir, repo);
+  return assetsRoot(workDir);
 }

@@ -28,7 +28,6 @@ export function newState(binDir: string): { state: PlaneState; statePath: string
     helm: join(binDir, 'helm'),
     kubeconfigs: {
       admin: join(stateDir, 'pki/admin.kubeconfig'),
-      sourceController: join(stateDir, 'pki/source-controller.kubeconfig'),
       scheduler: join(stateDir, 'pki/kube-scheduler.kubeconfig'),
       node: join(stateDir, 'pki/node.kubeconfig'),
     },
@@ -38,6 +37,7 @@ export function newState(binDir: string): { state: PlaneState; statePath: string
     auditLog: join(stateDir, 'logs/audit.log'),
     containerLogDir: join(stateDir, 'logs/containers'),
     sourceControllerStorage: join(stateDir, 'source-controller-storage'),
+    git: { root: join(stateDir, 'git') },
     pids: [],
     startedAt: new Date().toISOString(),
   };

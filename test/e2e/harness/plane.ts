@@ -1,7 +1,7 @@
 // Brings up the real control plane for the e2e suite, in order, waiting for each component's
-// readiness: PKI, etcd, kube-apiserver, kube-controller-manager, the Flux CRDs and
-// source-controller; then the simulated node: its network namespace, the assets server, the
-// KubePrism stand-in and the node agent. Every started process is recorded in the state file
+// readiness: PKI, etcd, kube-apiserver, kube-controller-manager and the Flux CRDs; then the
+// simulated node: its network namespace, the assets server, the KubePrism stand-in and the node
+// agent; then the Git server and the flux-aio pod on the node. Every started process is recorded in the state file
 // before the next step, so teardown (or the cleanup of a failed setup) can stop it by PID.
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
@@ -15,10 +15,13 @@ import { issue, makeCa, serviceAccountKeys, writeKubeconfig } from './pki.ts';
 import { createNodeNetwork } from './netns.ts';
 import { buildHelmRepos } from './helm-repos.ts';
 import { execFileP, isAlive, startProcess, startTime, type Started, waitFor } from './proc.ts';
+import { fluxAioPod, fluxHealthPorts } from './flux-aio.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The line kubeprism.mjs logs once it listens. */
 const kubeprismListening = 'kubeprism: listening';
+/** What git-server.mjs logs once it listens: the URL it serves. */
+const gitServerListening = /git-server: listening on (http:\/\/\S+),/;
 
 class ExitedError extends Error {}
 
@@ -110,6 +113,10 @@ rules:
     resources:
       - { group: "", resources: [secrets] }
       - { group: certificates.k8s.io, resources: [certificatesigningrequests, certificatesigningrequests/approval] }
+  # Every request of the reader's certificate, with the certificate's fingerprint (the
+  # credential-id in user.extra): which certificate each of Flux's fetches used.
+  - level: Metadata
+    users: ["cozystack-assets-reader"]
   - level: None
 `;
 
@@ -149,7 +156,7 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
   const certs = await step('pki', async () => {
     const ca = await makeCa(pki);
     const client = (name: string, subject: string) => issue(pki, ca, name, subject, 'clientAuth');
-    const [serving, admin, kcm, scheduler, nodeCert, sc, sa] = await Promise.all([
+    const [serving, admin, kcm, scheduler, nodeCert, sa] = await Promise.all([
       issue(pki, ca, 'apiserver', '/CN=kube-apiserver', 'serverAuth', [
         'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc',
         'IP:127.0.0.1', `IP:${plane.advertiseAddress}`, `IP:${plane.kubernetesServiceIp}`,
@@ -158,7 +165,6 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
       client('kube-controller-manager', '/CN=system:kube-controller-manager'),
       client('kube-scheduler', '/CN=system:kube-scheduler'),
       client('node', `/O=system:nodes/CN=system:node:${node.name}`),
-      client('source-controller', '/CN=fab-e2e:source-controller'),
       serviceAccountKeys(pki),
     ]);
     const loopback = `https://127.0.0.1:${plane.securePort}`;
@@ -167,7 +173,6 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
     writeKubeconfig(join(pki, 'kube-controller-manager.kubeconfig'), loopback, ca.cert, kcm, 'kube-controller-manager');
     writeKubeconfig(state.kubeconfigs.scheduler, onNode, ca.cert, scheduler, 'kube-scheduler');
     writeKubeconfig(state.kubeconfigs.node, onNode, ca.cert, nodeCert, 'node');
-    writeKubeconfig(state.kubeconfigs.sourceController, loopback, ca.cert, sc, 'source-controller');
     return { ca, serving, sa };
   });
 
@@ -244,40 +249,11 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
   });
 
   await step('flux CRDs', async () => {
-    // All of source-controller's CRDs: it will not start while any kind it serves is unknown.
-    const crds = readdirSync(binDir).filter((f) => f.startsWith('source.toolkit.fluxcd.io_')).map((f) => join(binDir, f));
+    // All of the controllers' CRDs: a controller will not start while any kind it serves is unknown.
+    const crds = readdirSync(binDir).filter((f) => /^[a-z]+\.toolkit\.fluxcd\.io_.*\.yaml$/.test(f)).map((f) => join(binDir, f));
     const kubeconfig = `--kubeconfig=${state.kubeconfigs.admin}`;
     await execFileP(state.kubectl, [kubeconfig, 'apply', '--server-side', ...crds.flatMap((f) => ['-f', f])]);
     await execFileP(state.kubectl, [kubeconfig, 'wait', '--for=condition=Established', '--timeout=60s', ...crds.flatMap((f) => ['-f', f])]);
-  });
-
-  await step('source-controller', async () => {
-    await admin.call('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'fab-e2e:source-controller' },
-      // flux-aio's controllers run with cluster-admin too.
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'fab-e2e:source-controller' }],
-    });
-    const [health, metrics, storage] = await freePorts(3);
-    const sc = start(
-      'source-controller',
-      join(binDir, 'source-controller'),
-      [
-        '--watch-all-namespaces=true',
-        '--enable-leader-election=false',
-        `--health-addr=127.0.0.1:${health}`,
-        `--metrics-addr=127.0.0.1:${metrics}`,
-        `--storage-path=${state.sourceControllerStorage}`,
-        `--storage-addr=127.0.0.1:${storage}`,
-        `--storage-adv-addr=127.0.0.1:${storage}`,
-        '--log-level=debug',
-      ],
-      // controller-runtime reads KUBECONFIG; source-controller has no --kubeconfig flag.
-      { ...process.env, KUBECONFIG: state.kubeconfigs.sourceController, RUNTIME_NAMESPACE: 'flux-system' },
-    );
-    await ready(sc, 'source-controller /readyz', async () => (await probe(`http://127.0.0.1:${health}/readyz`)) === 200, 60_000);
   });
 
   await step('node', async () => {
@@ -296,6 +272,24 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
       const n = await admin.find(`/api/v1/nodes/${node.name}`);
       return n?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ?? false;
     }, 30_000);
+  });
+
+  await step('git server', async () => {
+    // On the host end of the node's link, the way a Git host outside the cluster is reached: the
+    // flux-aio pod dials it from the node, the tests push to it from the host.
+    mkdirSync(state.git.root, { recursive: true });
+    const git = start('git-server', process.execPath, [join(here, 'git-server.mjs'), state.git.root, node.hostAddress]);
+    await ready(git, 'git server listening', async () => gitServerListening.test(readFileSync(git.log, 'utf8')), 10_000);
+    state.git.url = gitServerListening.exec(readFileSync(git.log, 'utf8'))![1]!;
+  });
+
+  await step('flux-aio', async () => {
+    const containers = await fluxAioPod(admin, state, join(here, 'container.sh'));
+    const started = containers.map((c) => start(c.name, c.command, c.args, c.env));
+    await Promise.all(started.map((p, i) => {
+      const port = fluxHealthPorts[containers[i]!.name];
+      return ready(p, `${p.name} /readyz on the node`, async () => (await probe(`http://${node.address}:${port}/readyz`)) === 200, 60_000);
+    }));
   });
   admin.close();
 }

@@ -14,11 +14,27 @@ import { waitFor } from './proc.ts';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** dist/<cluster> as applied: every object, plus the facts the tests check against. */
+/** The components of the GitOps objects: Flux's sync objects and the HelmReleases. */
+const gitopsComponents = ['flux-sync', 'helm-release'];
+
+/**
+ * kubectl's selector for the bootstrap without its GitOps objects. The suites that apply dist/dev
+ * themselves (the Flux-style apply of fluxApply) leave those out: a HelmRelease would have the
+ * flux-aio pod install a chart in the middle of their audit windows, and the sync objects belong to
+ * user-path.e2e.test.ts, where Flux applies the folder from Git.
+ */
+export const bootstrapOnly = ['-l', `app.kubernetes.io/component notin (${gitopsComponents.join(',')})`];
+
+/**
+ * dist/<cluster> as applied: the bootstrap's objects (`objects`, without the GitOps ones, which
+ * are in `gitops`), plus the facts the tests check against.
+ */
 export function loadDist(cluster = 'dev', distRoot = join(repoRoot, 'dist')) {
   const dir = join(distRoot, cluster);
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
-  const objects = files.flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => ({ file: join(dir, f), obj: d.toJS() })));
+  const all = files.flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => ({ file: join(dir, f), obj: d.toJS() })));
+  const isGitops = (o: { obj: any }) => gitopsComponents.includes(o.obj.metadata.labels?.['app.kubernetes.io/component']);
+  const objects = all.filter((o) => !isGitops(o));
   const byKind = (kind: string) => objects.filter((o) => o.obj.kind === kind);
   const job = byKind('Job')[0]!;
   const args: string[] = job.obj.spec.template.spec.containers[0].args;
@@ -27,6 +43,7 @@ export function loadDist(cluster = 'dev', distRoot = join(repoRoot, 'dist')) {
   return {
     dir,
     objects,
+    gitops: all.filter(isGitops),
     jobFile: job.file,
     job: job.obj,
     helmRepositories,
@@ -125,7 +142,7 @@ const inventoryId = (o: any) => `${o.apiVersion.split('/').length > 1 ? o.apiVer
  * propagation. Returns kubectl's result and what was pruned.
  */
 export async function fluxApply(kubectl: (...args: string[]) => Promise<RunResult>, next: Dist, previous?: Dist): Promise<RunResult & { pruned: string[] }> {
-  const res = await kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=kustomize-controller', '-k', next.dir);
+  const res = await kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=kustomize-controller', '-k', next.dir, ...bootstrapOnly);
   const pruned: string[] = [];
   if (res.code !== 0 || !previous) return { ...res, pruned };
   const keep = new Set(next.objects.map((o) => inventoryId(o.obj)));
@@ -150,6 +167,9 @@ export function run(command: string, args: string[], opts: { env?: NodeJS.Proces
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
+    // A command that exits before it reads its input (git rev-parse does, at once) closes the
+    // pipe first: the write's EPIPE is not the command's failure, its exit code says that.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(opts.input ?? '');
   });
 }
