@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { clientCert as signClientCert, type Ca, rsaKey } from '../jobs/pki.ts';
+import { restartComponent } from './harness/components.ts';
 import { fluxNamespace } from './harness/flux-aio.ts';
 import { chartMessage, chartName, chartVersion, publishChart } from './harness/helm-repos.ts';
 import { sleep, waitFor } from './harness/proc.ts';
@@ -157,6 +158,10 @@ beforeAll(async () => {
   }
   const gone = await kubectl('wait', '--for=delete', '--timeout=180s', ...namespaces.map((ns) => `namespace/${ns}`));
   if (gone.code !== 0 && !/not found/.test(gone.stderr)) throw new Error(`namespaces ${namespaces.join(', ')} not deleted: ${gone.stderr}`);
+  // A new cluster's source-controller has no connection open to the API. This one's, from the
+  // suites before, would still carry their certificate for up to 60 s idle (see
+  // waitForIdleConnections), and a fetch of test 1 would go out with it.
+  await restartComponent('source-controller');
 
   const bare = join(state.git.root, 'fleet.git');
   for (const args of [['init', '-q', '--bare', '--initial-branch=main', bare], ['-C', bare, 'config', 'http.receivepack', 'true']]) {

@@ -1,13 +1,16 @@
-// Stopping and restarting the plane's kube-apiserver and kube-controller-manager from a test, for
-// the fault and renewal tests. The new process replaces the old one in the state file, so that
+// Stopping and restarting the plane's kube-apiserver, kube-controller-manager and flux-aio's
+// controllers from a test, for the fault, renewal and user-path tests. The new process replaces the old one in the state file, so that
 // teardown still stops exactly what is running, by PID.
 import { join } from 'node:path';
-import { type PlaneState, readState, stateEnvVar, writeState } from './env.ts';
+import { node, type PlaneState, readState, stateEnvVar, writeState } from './env.ts';
+import { type FluxController, fluxHealthPorts } from './flux-aio.ts';
 import { Kube } from './kube.ts';
 import { probe } from './plane.ts';
 import { isAlive, startProcess, startTime, stopPids, waitFor } from './proc.ts';
 
-export type Component = 'kube-apiserver' | 'kube-controller-manager';
+export type Component = 'kube-apiserver' | 'kube-controller-manager' | FluxController;
+
+const fluxReady = (name: FluxController) => async () => (await probe(`http://${node.address}:${fluxHealthPorts[name]}/readyz`)) === 200;
 
 /** When a restarted component is back: the same checks global setup waits for. */
 const readiness: Record<Component, (state: PlaneState, args: string[]) => Promise<boolean>> = {
@@ -25,6 +28,9 @@ const readiness: Record<Component, (state: PlaneState, args: string[]) => Promis
     const port = args.find((a) => a.startsWith('--secure-port='))!.split('=')[1];
     return (await probe(`https://127.0.0.1:${port}/healthz`)) === 200;
   },
+  'source-controller': fluxReady('source-controller'),
+  'kustomize-controller': fluxReady('kustomize-controller'),
+  'helm-controller': fluxReady('helm-controller'),
 };
 
 function entryOf(state: PlaneState, name: Component) {
@@ -60,7 +66,7 @@ export async function startComponent(name: Component, override: string[] = []): 
   const flag = (arg: string) => arg.split('=')[0];
   // entry.args stay global setup's, so that a later start without override restores them.
   const args = [...entry.args.filter((a) => !override.some((o) => flag(o) === flag(a))), ...override];
-  const started = startProcess(name, entry.command, args, { log: join(state.stateDir, 'logs', `${name}.log`) });
+  const started = startProcess(name, entry.command, args, { log: join(state.stateDir, 'logs', `${name}.log`), ...(entry.env && { env: entry.env }) });
   Object.assign(entry, { pid: started.pid, startTime: startTime(started.pid) });
   writeState(statePath, state);
   await waitFor(`${name} ready after a restart`, async () => {

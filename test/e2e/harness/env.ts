@@ -50,8 +50,8 @@ export interface PlaneState {
   /** The Git server's bare repositories and the URL it serves them at (set once it listens). */
   git: { root: string; url?: string };
   /** PIDs in start order, with the process start time, so that a later cleanup never signals a
-   *  reused PID; teardown stops them in reverse. Command and args let a test restart one. */
-  pids: { name: string; pid: number; startTime: string; command: string; args: string[] }[];
+   *  reused PID; teardown stops them in reverse. Command, args and env let a test restart one. */
+  pids: { name: string; pid: number; startTime: string; command: string; args: string[]; env?: NodeJS.ProcessEnv }[];
   startedAt: string;
   bringUpMs?: Record<string, number>;
 }

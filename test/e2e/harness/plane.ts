@@ -136,7 +136,7 @@ export async function startPlane(state: PlaneState, statePath: string): Promise<
   for (const d of [logs, pki, state.containerLogDir, state.sourceControllerStorage]) mkdirSync(d, { recursive: true });
   const start = (name: string, command: string, args: string[], env?: NodeJS.ProcessEnv) => {
     const p = startProcess(name, command, args, { log: join(logs, `${name}.log`), ...(env && { env }) });
-    state.pids.push({ name, pid: p.pid, startTime: startTime(p.pid), command, args });
+    state.pids.push({ name, pid: p.pid, startTime: startTime(p.pid), command, args, ...(env && { env }) });
     writeState(statePath, state);
     return p;
   };
