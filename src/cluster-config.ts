@@ -8,7 +8,10 @@ import {
 } from '../jobs/src/issuer-contract.ts';
 import { array, boolean, type ConfigIssue, converted, integer, mapping, object, oneOf, optional, report, required, text } from './config-schema.ts';
 import { CRON_SCHEDULE, cronRangeProblem } from './cron-schedule.ts';
-import { ASSETS_PORT, BOOTSTRAP_DEFAULTS, FLUX_DURATION, ISSUER_TIMEOUT_SECONDS, PINNED_IMAGE, REPOSITORIES, STATEFULSET_NAME } from './prop-rules.ts';
+import {
+  ASSETS_PORT, BOOTSTRAP_DEFAULTS, CHART_NAME, CHART_VERSION_RANGE, FLUX_DURATION, GIT_BRANCH, GIT_URL, ISSUER_TIMEOUT_SECONDS, PINNED_IMAGE, RELEASE_NAME,
+  REMEDIATION_RETRIES, REPOSITORIES, REPOSITORY_PATH, STATEFULSET_NAME,
+} from './prop-rules.ts';
 
 /** One Helm repository that the assets server serves under `/repos/<name>`. */
 export interface RepositoryConfig {
@@ -141,44 +144,6 @@ const LABEL_VALUE: TextRule = {
   maxLength: 63,
 };
 
-/** The GitRepository CRD's pattern for `spec.url` (source-controller). */
-const GIT_URL: TextRule = {
-  what: 'an http://, https:// or ssh:// URL without spaces (the GitRepository CRD requires the scheme)',
-  pattern: /^(http|https|ssh):\/\/\S+$/,
-  maxLength: 2048,
-};
-
-/** A branch name, as Git allows it in practice: '/'-separated parts without spaces or '..'. */
-const GIT_BRANCH: TextRule = {
-  what: "a branch name ('/'-separated parts of letters, digits, '.', '_' and '-')",
-  pattern: /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/,
-  maxLength: 255,
-};
-
-/** A folder in the Git repository, relative to its root, as the Kustomization's `spec.path` takes it. */
-const REPOSITORY_PATH: TextRule = {
-  what: "a folder relative to the repository's root such as ./dist/dev ('/'-separated parts of letters, digits, '.', '_' and '-')",
-  pattern: /^(\.\/)?[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*\/?$/,
-  maxLength: 1024,
-};
-
-/** Helm's limit on release names (53 characters: it appends suffixes to them) on a DNS-1123 label. */
-const RELEASE_NAME: TextRule = { ...DNS_LABEL, what: DNS_LABEL.what.replace('at most 63 characters', "at most 53 characters, Helm's limit on release names"), maxLength: 53 };
-
-/** Helm's chart names: lowercase letters, digits, '-', '_' and '.'. */
-const CHART_NAME: TextRule = {
-  what: "a chart name (lowercase letters, digits, '-', '_' and '.', starting and ending with a letter or digit)",
-  pattern: /^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/,
-  maxLength: 253,
-};
-
-/** A semver range for Flux (Masterminds/semver constraints); only its outline is checked here. */
-const VERSION_RANGE: TextRule = {
-  what: 'a semver range such as *, 1.x, ~1.2 or >=1.0.0 <2.0.0, without leading or trailing spaces',
-  pattern: /^\S(.*\S)?$/,
-  maxLength: 256,
-};
-
 const endpoint = converted(text(undefined), (value) => ApiEndpoint.parse(value), API_ENDPOINT_PATTERN);
 
 /** The API's rules for a toleration (k8s.io/kubernetes pkg/apis/core/validation, ValidateTolerations). */
@@ -203,21 +168,20 @@ const flux = object({
   path: optional(text(REPOSITORY_PATH), 'Folder of the repository that this cluster applies.', undefined, '`./dist/<cluster>`'),
 });
 
-const remediationRetries = integer({ min: 0, max: 100 });
 const release = object({
   name: required(text(RELEASE_NAME), 'HelmRelease and Helm release name (at most 53 characters); unique in the config.'),
   namespace: required(text(DNS_LABEL), "Namespace of the HelmRelease and of what the chart installs; synthesized unless the bootstrap has it already or it is one of Kubernetes' own (`default`, `kube-*`)."),
   repository: required(text(DNS_LABEL), 'The `repositories[].name` the chart comes from, through the pod proxy with the issued certificate.'),
   chart: required(text(CHART_NAME), "Chart name in that repository's index."),
-  version: optional(text(VERSION_RANGE), "Semver range of the chart version. The default takes no pre-releases (Flux's own default); write a range with a pre-release part, such as `>=0.0.0-0`, to take them.", '*'),
+  version: optional(CHART_VERSION_RANGE, "Semver range of the chart version. The default takes no pre-releases (Flux's own default); write a range with a pre-release part, such as `>=0.0.0-0`, to take them.", '*'),
   interval: optional(text(FLUX_DURATION), 'How often helm-controller checks the release and its chart.', '5m'),
   values: optional(mapping(), 'Values passed to the chart.', undefined, "the chart's defaults"),
   dependsOn: optional(array(text(RELEASE_NAME)), 'Names of releases in this config that must be Ready before this one installs or upgrades.', [], 'none'),
   install: optional(object({
-    retries: optional(remediationRetries, 'Retries after a failed install; each failed attempt is uninstalled first.', 3),
+    retries: optional(integer(REMEDIATION_RETRIES), 'Retries after a failed install; each failed attempt is uninstalled first.', 3),
   }), 'Install remediation.', { retries: 3 }),
   upgrade: optional(object({
-    retries: optional(remediationRetries, 'Retries after a failed upgrade.', 3),
+    retries: optional(integer(REMEDIATION_RETRIES), 'Retries after a failed upgrade.', 3),
     strategy: optional(oneOf(['rollback', 'uninstall'] as const), 'What to do once the upgrade retries are spent: roll back to the last release that worked, or uninstall.', 'rollback'),
   }), 'Upgrade remediation.', { retries: 3, strategy: 'rollback' as const }),
 });

@@ -6,6 +6,7 @@
 import type { IConstruct } from 'constructs';
 import { DNS_LABEL, LIMITS, type TextRule } from '../jobs/src/issuer-contract.ts';
 import { array, type ConfigIssue, object, optional, required, type Schema, text } from './config-schema.ts';
+import { semverRangeProblem, VERSION_RANGE } from './semver-range.ts';
 
 /** A Service name (the assets server's headless Service) must also start with a letter. */
 export const DNS_1035_LABEL: TextRule = {
@@ -45,6 +46,43 @@ export const PINNED_IMAGE: TextRule = (() => {
     maxLength: 512,
   };
 })();
+
+/** The GitRepository CRD's pattern for `spec.url` (source-controller). */
+export const GIT_URL: TextRule = {
+  what: 'an http://, https:// or ssh:// URL without spaces (the GitRepository CRD requires the scheme)',
+  pattern: /^(http|https|ssh):\/\/\S+$/,
+  maxLength: 2048,
+};
+
+/** A branch name, as Git allows it in practice: '/'-separated parts without spaces or '..'. */
+export const GIT_BRANCH: TextRule = {
+  what: "a branch name ('/'-separated parts of letters, digits, '.', '_' and '-')",
+  pattern: /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/,
+  maxLength: 255,
+};
+
+/** A folder in the Git repository, relative to its root, as the Kustomization's `spec.path` takes it. */
+export const REPOSITORY_PATH: TextRule = {
+  what: "a folder relative to the repository's root such as ./dist/dev ('/'-separated parts of letters, digits, '.', '_' and '-')",
+  pattern: /^(\.\/)?[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*\/?$/,
+  maxLength: 1024,
+};
+
+/** Helm's limit on release names (53 characters: it appends suffixes to them) on a DNS-1123 label. */
+export const RELEASE_NAME: TextRule = { ...DNS_LABEL, what: DNS_LABEL.what.replace('at most 63 characters', "at most 53 characters, Helm's limit on release names"), maxLength: 53 };
+
+/** Helm's chart names: lowercase letters, digits, '-', '_' and '.'. */
+export const CHART_NAME: TextRule = {
+  what: "a chart name (lowercase letters, digits, '-', '_' and '.', starting and ending with a letter or digit)",
+  pattern: /^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/,
+  maxLength: 253,
+};
+
+/** A release's chart version range, as source-controller parses it (see semver-range.ts). */
+export const CHART_VERSION_RANGE = text(VERSION_RANGE, semverRangeProblem);
+
+/** How often helm-controller retries a failed install or upgrade before it remediates for good. */
+export const REMEDIATION_RETRIES = { min: 0, max: 100 } as const;
 
 /** The assets server runs as non-root with every capability dropped, so it cannot bind below 1024. */
 export const ASSETS_PORT = { min: 1024, max: 65535 } as const;

@@ -8,14 +8,15 @@
 #   the exact dependency graph of the Kubernetes release (merging it with Flux's would move 44 of
 #   its modules, cel-go among them, off the versions that release ships);
 # - flux/: source-, kustomize- and helm-controller of one Flux release (FLUX_VERSION) and the helm
-#   CLI of the helm v4 library they link, so the four share all but their own command packages.
+#   CLI of the helm v4 library they link, so the four share all but their own command packages;
+#   with them semver-constraint, Masterminds/semver's range parser as source-controller links it.
 # Set CONTROLPLANE_BUILD_GRAPHS=<dir> to keep Go's action graphs (per-package compile and link
 # timings) of a cold build.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/versions.env"
 
-key=$(cat "$here/versions.env" "$here"/kube/{main.go,go.mod,go.sum} "$here"/flux/{tools.go,go.mod,go.sum} | sha256sum | cut -c1-12)
+key=$(cat "$here/versions.env" "$here"/kube/{main.go,go.mod,go.sum} "$here"/flux/{tools.go,go.mod,go.sum,semver-constraint/main.go} | sha256sum | cut -c1-12)
 bin=${CONTROLPLANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flux-assets-bootstrap/controlplane}/$KUBERNETES_VERSION-flux$FLUX_VERSION-$key/bin
 # A controller refuses to start unless every kind it serves has its CRD, so all of their CRDs
 # (from the same pinned modules) go beside the binaries.
@@ -28,7 +29,7 @@ copy_crds() {
   done
   chmod u+w "$1"/*.yaml
 }
-built() { [[ -x $bin/kubeplane && -x $bin/source-controller && -x $bin/kustomize-controller && -x $bin/helm-controller && -x $bin/helm ]]; }
+built() { [[ -x $bin/kubeplane && -x $bin/source-controller && -x $bin/kustomize-controller && -x $bin/helm-controller && -x $bin/helm && -x $bin/semver-constraint ]]; }
 if built; then echo "$bin"; exit 0; fi
 # Two runs that find the cache cold (two checkouts, a test and a benchmark) build one after the
 # other into it, instead of both into the same partial folder; the second then finds it built.
@@ -61,7 +62,7 @@ build kube "$here/kube" -ldflags "-s -w \
   -X k8s.io/component-base/version.gitMinor=$(cut -d. -f2 <<<"$KUBERNETES_VERSION")" \
   -o "$partial/kubeplane" . &
 kube=$!
-build flux "$here/flux" -ldflags "-s -w" -o "$partial/" "${controllers[@]/#/github.com/fluxcd/}" helm.sh/helm/v4/cmd/helm
+build flux "$here/flux" -ldflags "-s -w" -o "$partial/" "${controllers[@]/#/github.com/fluxcd/}" helm.sh/helm/v4/cmd/helm ./semver-constraint
 wait "$kube"
 
 copy_crds "$partial"
