@@ -1,7 +1,10 @@
 import { Construct } from 'constructs';
 import { HelmRelease, HelmReleaseSpecChartSpecSourceRefKind, HelmReleaseSpecUpgradeRemediationStrategy } from '../imports/helm.toolkit.fluxcd.io.ts';
 import type { AssetsHelmRepository } from './assets-helm-repository.ts';
+import { DNS_LABEL } from '../jobs/src/issuer-contract.ts';
+import { integer, text } from './config-schema.ts';
 import { PART_OF } from './hardening.ts';
+import { CHART_NAME, CHART_VERSION_RANGE, FLUX_DURATION, RELEASE_NAME, REMEDIATION_RETRIES, validateProps } from './prop-rules.ts';
 
 /** What helm-controller does with a release whose upgrade failed past its retries. */
 export class UpgradeRemediation {
@@ -71,6 +74,15 @@ export class AssetsHelmRelease extends Construct {
 
   public constructor(scope: Construct, id: string, props: AssetsHelmReleaseProps) {
     super(scope, id);
+    validateProps(this, [
+      ['name', text(RELEASE_NAME), props.name],
+      ['namespace', text(DNS_LABEL), props.namespace],
+      ['chart', text(CHART_NAME), props.chart],
+      ['version', CHART_VERSION_RANGE, props.version],
+      ['interval', text(FLUX_DURATION), props.interval],
+      ['installRetries', integer(REMEDIATION_RETRIES), props.installRetries],
+      ['upgradeRetries', integer(REMEDIATION_RETRIES), props.upgradeRetries],
+    ]);
     this.name = props.name;
     this.namespace = props.namespace;
     const { repository } = props;

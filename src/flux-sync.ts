@@ -1,7 +1,10 @@
 import { Construct } from 'constructs';
 import { GitRepository } from '../imports/source.toolkit.fluxcd.io.ts';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../imports/kustomize.toolkit.fluxcd.io.ts';
+import { DNS_SUBDOMAIN } from '../jobs/src/issuer-contract.ts';
+import { text } from './config-schema.ts';
 import { PART_OF } from './hardening.ts';
+import { FLUX_DURATION, GIT_BRANCH, GIT_URL, REPOSITORY_PATH, validateProps } from './prop-rules.ts';
 
 /** An object the Kustomization waits for before it reports Ready. */
 export interface HealthCheckRef {
@@ -59,6 +62,14 @@ export class FluxSync extends Construct {
 
   public constructor(scope: Construct, id: string, props: FluxSyncProps) {
     super(scope, id);
+    validateProps(this, [
+      ['url', text(GIT_URL), props.url],
+      ['branch', text(GIT_BRANCH), props.branch],
+      ['secretName', text(DNS_SUBDOMAIN), props.secretName],
+      ['interval', text(FLUX_DURATION), props.interval],
+      ['path', text(REPOSITORY_PATH), props.path],
+      ['timeout', text(FLUX_DURATION), props.timeout],
+    ]);
     const metadata = { name: FluxSync.NAME, namespace: FluxSync.NAMESPACE, labels: { ...PART_OF, 'app.kubernetes.io/component': 'flux-sync' } };
     const interval = props.interval ?? '1m';
     new GitRepository(this, 'GitRepository', {

@@ -1,0 +1,22 @@
+import { FluxSync } from '../../src/flux-sync.ts';
+import { only, synth } from './synth.ts';
+
+describe('FluxSync', () => {
+  test('GIVEN only a URL and a path WHEN synthesized THEN the GitRepository follows main every minute and the Kustomization prunes, with a 5m timeout and no health checks', () => {
+    const manifests = synth((chart) => new FluxSync(chart, 'Sync', { url: 'https://git.example.org/fleet.git', path: './dist/dev' }));
+    expect(only(manifests, 'GitRepository')).toMatchObject({
+      metadata: { name: 'flux-assets-bootstrap', namespace: 'flux-system' },
+      spec: { url: 'https://git.example.org/fleet.git', interval: '1m', ref: { branch: 'main' } },
+    });
+    expect(only(manifests, 'GitRepository').spec.secretRef).toBeUndefined();
+    expect(only(manifests, 'Kustomization').spec).toEqual({
+      interval: '1m', path: './dist/dev', prune: true, timeout: '5m',
+      sourceRef: { kind: 'GitRepository', name: 'flux-assets-bootstrap' },
+    });
+  });
+
+  test('GIVEN a URL without a scheme, a branch with a space and a path with ".." WHEN constructed THEN the error names all three with their values', () => {
+    expect(() => synth((chart) => new FluxSync(chart, 'Sync', { url: 'git.example.org/fleet.git', branch: 'my branch', path: '../dist/dev' })))
+      .toThrow(/^test\/Sync: invalid props: url must be an http:\/\/.*\(got "git.example.org\/fleet.git"\); branch must be a branch name .*\(got "my branch"\); path must be a folder .*\(got "..\/dist\/dev"\)$/);
+  });
+});
