@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Dirent, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, type Dirent, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { App } from 'cdk8s';
 import { ClusterConfigError, type ClusterConfig, loadClusterConfig } from './cluster-config.ts';
@@ -31,16 +31,37 @@ const APPLY_ORDER = [
   'HelmRelease', 'GitRepository', 'Kustomization',
 ];
 
+export interface SynthResult {
+  readonly configFiles: string[];
+  /** How many files the output folder holds. */
+  readonly fileCount: number;
+  /** False when the output folder already held exactly these files and was left alone. */
+  readonly changed: boolean;
+}
+
 /**
  * Synth as the command runs it: every config in `clustersDir`, each problem of every file at once,
- * and `outDir` replaced only when all of them synthesized.
+ * and `outDir` replaced only when all of them synthesized. Each cluster's files are compared and
+ * written as soon as it is rendered, and only then is the next one built: holding every file
+ * until the end kept 1,000 clusters' YAML (33 MB) alive for the whole run. `onFile` sees each
+ * file as it is written.
  * @throws UsageError when the folder holds no config, AggregateError of ClusterConfigError for bad configs
  */
-export function synthesize(clustersDir: string, outDir: string): { configFiles: string[]; files: OutputFile[]; changed: boolean } {
+export function synthesize(clustersDir: string, outDir: string, onFile?: (file: OutputFile) => void): SynthResult {
   const configFiles = findClusterConfigs(clustersDir);
   if (configFiles.length === 0) throw new UsageError(`no cluster configs (*.yaml) in ${clustersDir}/`);
-  const files = loadClusterConfigs(configFiles).flatMap(renderCluster);
-  return { configFiles, files, changed: replaceFolder(outDir, files) };
+  const configs = loadClusterConfigs(configFiles);
+  let fileCount = 0;
+  const changed = writeFolder(outDir, (add) => {
+    for (const config of configs) {
+      for (const file of renderCluster(config)) {
+        add(file);
+        onFile?.(file);
+        fileCount++;
+      }
+    }
+  });
+  return { configFiles, fileCount, changed };
 }
 
 /** Every `*.yaml` config in `folder`, sorted; the file name is the cluster name. */
@@ -105,31 +126,63 @@ export function renderCluster(cluster: ClusterConfig): OutputFile[] {
   ];
 }
 
+/** Replaces `outDir` with exactly `files`: writeFolder with the files at hand. */
+export function replaceFolder(outDir: string, files: readonly OutputFile[]): boolean {
+  return writeFolder(outDir, (add) => files.forEach((file) => add(file)));
+}
+
 /**
- * Replaces `outDir` with exactly `files`. The new tree is written beside it and swapped in with
- * renames, so a failure at any point leaves the old `outDir` as it was.
+ * Replaces `outDir` with exactly the files that `produce` adds, each compared and written when it
+ * is added, so that none has to be kept. The new tree is written beside `outDir` and swapped in
+ * with renames, so a failure at any point (in `produce` too) leaves the old `outDir` as it was.
  *
  * Most runs (a pre-commit hook, CI's drift check) change a few files or none, and creating and
  * deleting thousands of files costs more than the whole synth: so an identical tree is left
- * alone, and the new tree hard-links every file whose bytes did not change.
- * @returns false when `outDir` already held exactly `files`
+ * alone, and the new tree hard-links every file whose bytes did not change. The new tree is only
+ * begun at the first file that differs; until then the unchanged files are noted by path.
+ * @returns false when `outDir` already held exactly these files
  */
-export function replaceFolder(outDir: string, files: readonly OutputFile[]): boolean {
-  const { unchanged, identical } = compareTree(outDir, files);
-  if (identical) return false;
-
+export function writeFolder(outDir: string, produce: (add: (file: OutputFile) => void) => void): boolean {
+  const present = treeEntries(outDir);
   const suffix = randomBytes(4).toString('hex');
   const staging = join(dirname(outDir), `.${basename(outDir)}.new-${suffix}`);
   const retired = join(dirname(outDir), `.${basename(outDir)}.old-${suffix}`);
+  /** Every file and folder path of the new tree, relative to it. */
+  const expected = new Set<string>();
+  /** Files `outDir` holds byte for byte that the new tree does not hold yet, while it is not begun. */
+  let unchanged: string[] | undefined = [];
+  const folders = new Set<string>();
+  /** Puts one file in the new tree: `content`, or the old file's bytes (a hard link when it can). */
+  const place = (path: string, content?: string) => {
+    const target = join(staging, path);
+    const folder = dirname(target);
+    if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
+    folders.add(folder);
+    if (content !== undefined) writeFileSync(target, content);
+    else if (!linked(join(outDir, path), target)) copyFileSync(join(outDir, path), target);
+  };
+  /** Begins the new tree, once: every unchanged file so far goes into it. */
+  const begin = () => {
+    for (const path of unchanged ?? []) place(path);
+    unchanged = undefined;
+  };
   try {
-    const folders = new Set<string>();
-    for (const file of files) {
-      const target = join(staging, file.path);
-      const folder = dirname(target);
-      if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
-      folders.add(folder);
-      if (!(unchanged.has(file.path) && linked(join(outDir, file.path), target))) writeFileSync(target, file.content);
-    }
+    produce((file) => {
+      const same = present.get(file.path)?.isFile() === true && readFileSync(join(outDir, file.path)).equals(Buffer.from(file.content));
+      for (let path = file.path; path !== '.' && !expected.has(path); path = dirname(path)) expected.add(path);
+      if (same && unchanged !== undefined) {
+        unchanged.push(file.path);
+        return;
+      }
+      begin();
+      place(file.path, same ? undefined : file.content);
+    });
+    const identical = unchanged !== undefined
+      && present.size === expected.size
+      && [...present].every(([path, entry]) => expected.has(path) && (entry.isFile() || entry.isDirectory()));
+    if (identical) return false;
+    begin();
+
     let hadOld = true;
     try {
       renameSync(outDir, retired);
@@ -150,28 +203,15 @@ export function replaceFolder(outDir: string, files: readonly OutputFile[]): boo
   }
 }
 
-/**
- * The paths of `files` that `outDir` already holds as regular files, byte for byte, and whether
- * `outDir` holds nothing else.
- */
-function compareTree(outDir: string, files: readonly OutputFile[]): { unchanged: Set<string>; identical: boolean } {
+/** Every file and folder under `outDir` by its path relative to it; none when there is no `outDir`. */
+function treeEntries(outDir: string): Map<string, Dirent> {
   let entries: Dirent[];
   try {
     entries = readdirSync(outDir, { recursive: true, withFileTypes: true });
   } catch {
-    return { unchanged: new Set(), identical: false }; // no old tree to reuse
+    return new Map(); // no old tree to reuse
   }
-  const present = new Map(entries.map((entry) => [relative(outDir, join(entry.parentPath, entry.name)), entry]));
-  const unchanged = new Set<string>();
-  const expected = new Set<string>();
-  for (const file of files) {
-    if (present.get(file.path)?.isFile() && readFileSync(join(outDir, file.path)).equals(Buffer.from(file.content))) unchanged.add(file.path);
-    for (let path = file.path; path !== '.' && !expected.has(path); path = dirname(path)) expected.add(path);
-  }
-  const identical = unchanged.size === files.length
-    && present.size === expected.size
-    && [...present].every(([path, entry]) => expected.has(path) && (entry.isFile() || entry.isDirectory()));
-  return { unchanged, identical };
+  return new Map(entries.map((entry) => [relative(outDir, join(entry.parentPath, entry.name)), entry]));
 }
 
 /** Hard-links `from` to `to`; false where the file system has no hard links, so the caller writes a copy. */
