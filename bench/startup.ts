@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stageEnv } from '../test/jobs/dockerfile.ts';
 import { measure, median } from './measure.ts';
 
 /** Runs `body` with a ServiceAccount mount whose token no API server would accept. */
@@ -22,15 +23,21 @@ export async function withFakeServiceAccount<T>(body: (serviceAccountDir: string
   }
 }
 
-/** V8's compile cache of `bundle` in `dir`, made as jobs/Dockerfile makes the image's: one `--help` run. */
-export function makeCompileCache(bundle: string, dir: string): void {
-  execFileSync(process.execPath, [bundle, '--help'], { env: { NODE_COMPILE_CACHE: dir }, stdio: 'ignore' });
+/** What a stage of jobs/Dockerfile sets for Node (NODE_OPTIONS and the like), but the compile cache's path. */
+function imageSettings(stageName?: string): Record<string, string> {
+  const { NODE_COMPILE_CACHE: _path, ...settings } = stageEnv(stageName);
+  return settings;
 }
 
-/** The environment of the Job's pod, with the API endpoint on loopback, and the image's compile cache. */
+/** V8's compile cache of `bundle` in `dir`, made as jobs/Dockerfile makes the image's: one `--help` run with that stage's settings. */
+export function makeCompileCache(bundle: string, dir: string): void {
+  execFileSync(process.execPath, [bundle, '--help'], { env: { ...imageSettings('compile-cache'), NODE_COMPILE_CACHE: dir }, stdio: 'ignore' });
+}
+
+/** The environment of the Job's pod, with the API endpoint on loopback: the image's settings and its compile cache. */
 export const issuerEnv = (serviceAccountDir: string, port: number, compileCache: string): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port), CERT_ISSUER_SERVICEACCOUNT_DIR: serviceAccountDir,
-  NODE_COMPILE_CACHE: compileCache,
+  ...imageSettings(), NODE_COMPILE_CACHE: compileCache,
 });
 
 /** Milliseconds from spawning `node <args>` until it opens a connection to the API endpoint. */
