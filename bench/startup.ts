@@ -100,3 +100,14 @@ export function issuerRssFloorMiB(rounds: number): number {
     require('crypto').generateKeyPairSync('rsa', { modulusLength: 2048 });`;
   return Math.max(...Array.from({ length: rounds }, () => measure({ command: process.execPath, args: ['-e', script] }).peakRssMiB));
 }
+
+/**
+ * Milliseconds node:crypto takes to generate one RSA key of `bits` in a fresh process: the one
+ * step of an issue that neither our code nor the API server can shorten (a fresh key per
+ * certificate), and whose time varies with the primes it happens to search.
+ */
+export function keygenMs(bits: number): number {
+  const script = `const started = performance.now();
+    require('crypto').generateKeyPair('rsa', { modulusLength: ${bits} }, (error) => { if (error) throw error; console.log(performance.now() - started); });`;
+  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim());
+}
