@@ -121,7 +121,7 @@ const table = [
   row('no-op run (valid certificate)', r.noop_ms_median, ' ms'),
   row('no-op API writes', r.noop_writes),
   row('cert-issuer peak RSS', r.job_peak_rss_mib, ' MiB'),
-  row('floor: `node` with HTTPS loaded, a TLS context and an RSA-2048 key', r.job_peak_rss_floor_mib, ' MiB'),
+  row('floor: `node` running an ES module with HTTPS loaded, a TLS context and an RSA-2048 key (the image\'s settings)', r.job_peak_rss_floor_mib, ' MiB'),
   row('cert-issuer bundle', r.bundle_bytes, ' bytes'),
 ].join('\n');
 
@@ -164,8 +164,8 @@ hits both sides alike. Floors run in the same rounds as what they are the floor 
 from \`/usr/bin/time\`. Issuance runs go from "no Secret" to "Secret written in every namespace"
 against a real kube-apiserver and kube-controller-manager on this machine; the no-op writes are
 counted in the API server's audit log. Start-up is timed to the TCP connection of the issuer's
-first API request, on a loopback listener. The issuer runs with V8's compile cache, made the way
-jobs/Dockerfile makes the image's.
+first API request, on a loopback listener. The issuer runs with the image's environment, read
+from jobs/Dockerfile (its NODE_OPTIONS, if any, and V8's compile cache, made the way the image's is).
 
 | Measure | Value | Target | |
 | --- | --- | --- | --- |

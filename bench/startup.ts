@@ -93,12 +93,23 @@ export async function benchStartup(rounds: number, args: readonly string[], comp
 
 /**
  * Peak RSS of the least an issue run does natively: Node with its HTTPS stack loaded, a TLS
- * context holding the CA and an RSA-2048 key generated; the floor under the Job's peak RSS.
+ * context holding the CA and an RSA-2048 key generated; the floor under the Job's peak RSS. Run
+ * as the Job runs: an ES module file (the Job's command line names a `.mjs`, and Node's ES module
+ * loader alone takes about 3 MiB more than a CommonJS script) with the image's settings.
  */
 export function issuerRssFloorMiB(rounds: number): number {
-  const script = `require('https'); require('tls').createSecureContext({ ca: require('fs').readFileSync(${JSON.stringify(join(process.cwd(), 'clusters/ca/prod-api.pem'))}) });
-    require('crypto').generateKeyPairSync('rsa', { modulusLength: 2048 });`;
-  return Math.max(...Array.from({ length: rounds }, () => measure({ command: process.execPath, args: ['-e', script] }).peakRssMiB));
+  const dir = mkdtempSync(join(tmpdir(), 'fab-bench-rss-floor-'));
+  try {
+    const script = join(dir, 'floor.mjs');
+    writeFileSync(script, `const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
+require('https'); require('tls').createSecureContext({ ca: require('fs').readFileSync(${JSON.stringify(join(process.cwd(), 'clusters/ca/prod-api.pem'))}) });
+require('crypto').generateKeyPairSync('rsa', { modulusLength: 2048 });
+`);
+    const env = { PATH: process.env.PATH, ...imageSettings() };
+    return Math.max(...Array.from({ length: rounds }, () => measure({ command: process.execPath, args: [script], env }).peakRssMiB));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
