@@ -41,9 +41,13 @@ export class ApiClient {
 
   public constructor(private readonly connection: Connection) {
     // One kept-alive TLS connection serves the whole run: a handshake per call would dominate it.
+    // One at most, too: calls made side by side (the Secrets of every namespace) wait their turn on
+    // it instead of opening more, each with its own handshake and buffers (0.4 MiB of the Job's
+    // peak RSS, with no run measured slower: BENCHMARKS.md). The watch holds it while the signer
+    // works, when the run makes no other call.
     this.agent = new Agent({
       keepAlive: true,
-      maxSockets: 4,
+      maxSockets: 1,
       ca: connection.ca,
       cert: connection.clientCertificate,
       key: connection.clientKey,
