@@ -40,6 +40,8 @@ describe('GIVEN jobs/Dockerfile', () => {
     expect(stage('compile-cache')).toContain('COPY --from=build /src/jobs/build/cert-issuer.mjs /app/cert-issuer.mjs');
     expect(dockerfile).toMatch(/^FROM gcr\.io\/distroless\/nodejs24-debian12:nonroot AS compile-cache$/m);
     expect(stage()).toContain('USER 65532:65532');
+    // V8 accepts a code cache only under the flags it was made with.
+    expect(stageEnv('compile-cache').NODE_OPTIONS).toBe(stageEnv().NODE_OPTIONS);
     expect(stage()).toContain('COPY --from=build /src/jobs/build/cert-issuer.mjs /app/cert-issuer.mjs');
   });
 });
