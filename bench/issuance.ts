@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlaneState } from '../test/e2e/harness/env.ts';
 import { auditEventsSince, bootstrapOnly, loadDist, writesAmong } from '../test/e2e/harness/testkit.ts';
-import { compare, type Comparison, measure, type Run } from './measure.ts';
+import { compare, type Comparison, measure, median, type Run } from './measure.ts';
 import { type Breakdown, issuerCategories, profile } from './profile.ts';
-import { issuerEnv } from './startup.ts';
+import { issuerEnv, keygenMs } from './startup.ts';
 
 const root = process.cwd();
 const bundle = join(root, 'jobs/build/cert-issuer.mjs');
@@ -20,6 +20,8 @@ export interface IssuanceResults {
   /** Writes by the issuer's ServiceAccount during all no-op runs, from the audit log. */
   readonly noopWrites: number;
   readonly bringUpMs: number;
+  /** RSA key generation alone in a fresh process, sampled before each run of the issue comparison (keygenMs). */
+  readonly keygenMsMedian: number;
   /** The issuer's log of the median issue run: each step with its time since the spawn. */
   readonly issueTimeline: readonly TimelineStep[];
   /** CPU profiles of one issue and one no-op run of `profiledBundle`, when given. */
@@ -77,7 +79,13 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
     const deleteSecrets = () => {
       for (const namespace of namespaces) kubectl('delete', 'secret', secretName, '-n', namespace, '--ignore-not-found', '--wait=true');
     };
-    const issue = await compare(pairs, issuer, manual, deleteSecrets);
+    const keyBits = Number(args.find((arg) => arg.startsWith('--key-bits='))!.split('=')[1]);
+    const keygen: number[] = [];
+    const issue = await compare(pairs, issuer, manual, () => {
+      deleteSecrets();
+      keygen.push(keygenMs(keyBits));
+    });
+    const keygenMsMedian = median(keygen);
 
     // A valid certificate now: the runs must decide "no-op" and write nothing.
     deleteSecrets();
@@ -87,12 +95,12 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
     const noopWrites = writesAmong(auditEventsSince(state.auditLog, auditBefore).filter((e) => e.user.username === dist.issuer)).length;
     const medianIssue = [...issue.a].sort((a, b) => a.ms - b.ms)[issue.a.length >> 1]!;
     const issueTimeline = timeline(medianIssue);
-    if (profiledBundle === undefined) return { issue, noop, noopWrites, bringUpMs, issueTimeline };
+    if (profiledBundle === undefined) return { issue, noop, noopWrites, bringUpMs, keygenMsMedian, issueTimeline };
 
     const profiled = () => profile([profiledBundle, ...args], issuerCategories, env);
     const noopProfile = profiled();
     deleteSecrets();
-    return { issue, noop, noopWrites, bringUpMs, issueTimeline, profiles: { issue: profiled(), noop: noopProfile } };
+    return { issue, noop, noopWrites, bringUpMs, keygenMsMedian, issueTimeline, profiles: { issue: profiled(), noop: noopProfile } };
   } finally {
     rmSync(serviceAccountDir, { recursive: true, force: true });
   }

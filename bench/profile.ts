@@ -91,7 +91,8 @@ export const synthCategories: Category[] = [
   ['build the construct tree', calls(/^FluxAssetsBootstrap$/)],
   ['cdk8s toJson (resolve, sanitize, order)', calls(/^toJson$/)],
   ['YAML', calls(/^(manifestYaml|stringify)$/)],
-  ['compare, write and swap files', calls(/^replaceFolder$/)],
+  // Rendering runs inside writeFolder, which writes each cluster's files as they come.
+  ['compare, write and swap files', (stack) => calls(/^(replaceFolder|writeFolder)$/)(stack) && !calls(/^renderCluster$/)(stack)],
   ['evaluate modules, other synth code', runs(/flux-assets-bootstrap\/main-/)],
   ['cache key of the bundle', runs(/src\/cli\.mjs$/)],
   loader,

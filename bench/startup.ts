@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stageEnv } from '../test/jobs/dockerfile.ts';
 import { measure, median } from './measure.ts';
 
 /** Runs `body` with a ServiceAccount mount whose token no API server would accept. */
@@ -22,15 +23,21 @@ export async function withFakeServiceAccount<T>(body: (serviceAccountDir: string
   }
 }
 
-/** V8's compile cache of `bundle` in `dir`, made as jobs/Dockerfile makes the image's: one `--help` run. */
-export function makeCompileCache(bundle: string, dir: string): void {
-  execFileSync(process.execPath, [bundle, '--help'], { env: { NODE_COMPILE_CACHE: dir }, stdio: 'ignore' });
+/** What a stage of jobs/Dockerfile sets for Node (NODE_OPTIONS and the like), but the compile cache's path. */
+function imageSettings(stageName?: string): Record<string, string> {
+  const { NODE_COMPILE_CACHE: _path, ...settings } = stageEnv(stageName);
+  return settings;
 }
 
-/** The environment of the Job's pod, with the API endpoint on loopback, and the image's compile cache. */
+/** V8's compile cache of `bundle` in `dir`, made as jobs/Dockerfile makes the image's: one `--help` run with that stage's settings. */
+export function makeCompileCache(bundle: string, dir: string): void {
+  execFileSync(process.execPath, [bundle, '--help'], { env: { ...imageSettings('compile-cache'), NODE_COMPILE_CACHE: dir }, stdio: 'ignore' });
+}
+
+/** The environment of the Job's pod, with the API endpoint on loopback: the image's settings and its compile cache. */
 export const issuerEnv = (serviceAccountDir: string, port: number, compileCache: string): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port), CERT_ISSUER_SERVICEACCOUNT_DIR: serviceAccountDir,
-  NODE_COMPILE_CACHE: compileCache,
+  ...imageSettings(), NODE_COMPILE_CACHE: compileCache,
 });
 
 /** Milliseconds from spawning `node <args>` until it opens a connection to the API endpoint. */
@@ -86,10 +93,32 @@ export async function benchStartup(rounds: number, args: readonly string[], comp
 
 /**
  * Peak RSS of the least an issue run does natively: Node with its HTTPS stack loaded, a TLS
- * context holding the CA and an RSA-2048 key generated; the floor under the Job's peak RSS.
+ * context holding the CA and an RSA-2048 key generated; the floor under the Job's peak RSS. Run
+ * as the Job runs: an ES module file (the Job's command line names a `.mjs`, and Node's ES module
+ * loader alone takes about 3 MiB more than a CommonJS script) with the image's settings.
  */
 export function issuerRssFloorMiB(rounds: number): number {
-  const script = `require('https'); require('tls').createSecureContext({ ca: require('fs').readFileSync(${JSON.stringify(join(process.cwd(), 'clusters/ca/prod-api.pem'))}) });
-    require('crypto').generateKeyPairSync('rsa', { modulusLength: 2048 });`;
-  return Math.max(...Array.from({ length: rounds }, () => measure({ command: process.execPath, args: ['-e', script] }).peakRssMiB));
+  const dir = mkdtempSync(join(tmpdir(), 'fab-bench-rss-floor-'));
+  try {
+    const script = join(dir, 'floor.mjs');
+    writeFileSync(script, `const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
+require('https'); require('tls').createSecureContext({ ca: require('fs').readFileSync(${JSON.stringify(join(process.cwd(), 'clusters/ca/prod-api.pem'))}) });
+require('crypto').generateKeyPairSync('rsa', { modulusLength: 2048 });
+`);
+    const env = { PATH: process.env.PATH, ...imageSettings() };
+    return Math.max(...Array.from({ length: rounds }, () => measure({ command: process.execPath, args: [script], env }).peakRssMiB));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Milliseconds node:crypto takes to generate one RSA key of `bits` in a fresh process: the one
+ * step of an issue that neither our code nor the API server can shorten (a fresh key per
+ * certificate), and whose time varies with the primes it happens to search.
+ */
+export function keygenMs(bits: number): number {
+  const script = `const started = performance.now();
+    require('crypto').generateKeyPair('rsa', { modulusLength: ${bits} }, (error) => { if (error) throw error; console.log(performance.now() - started); });`;
+  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim());
 }

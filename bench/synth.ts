@@ -30,9 +30,10 @@ export async function benchSynth(pairs: number): Promise<Comparison> {
 /**
  * The synth command against the floors under it, alternated: Node's own start-up, npm's start-up
  * running a script that does nothing, Node loading the libraries alone (cdk8s, cdk8s-plus-28 and
- * yaml, bundled and compile-cached as the bin does) and the bin that `npm run synth` runs.
+ * yaml, bundled and compile-cached as the bin does), the bin loading its whole bundle and
+ * synthesizing nothing (`--help`), and the bin that `npm run synth` runs.
  */
-export async function benchSynthFloors(rounds: number): Promise<{ npmSynthMs: number; binMs: number; nodeMs: number; npmMs: number; librariesMs: number }> {
+export async function benchSynthFloors(rounds: number): Promise<{ npmSynthMs: number; binMs: number; binHelpMs: number; nodeMs: number; npmMs: number; librariesMs: number }> {
   const scratch = mkdtempSync(join(tmpdir(), 'fab-bench-floors-'));
   try {
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'floor', private: true, scripts: { noop: 'true' } }));
@@ -43,6 +44,7 @@ export async function benchSynthFloors(rounds: number): Promise<{ npmSynthMs: nu
       librariesMs: { command: process.execPath, args: [libraries], env: compileCache },
       npmSynthMs: { command: npm, args: ['run', '--silent', 'synth', '--', '--out', join(scratch, 'out')], cwd: root },
       binMs: { command: process.execPath, args: [join(root, 'src/cli.mjs'), '--out', join(scratch, 'out')], cwd: root },
+      binHelpMs: { command: process.execPath, args: [join(root, 'src/cli.mjs'), '--help'], cwd: root },
       nodeMs: { command: process.execPath, args: ['-e', '0'] },
       npmMs: { command: npm, args: ['run', '--silent', 'noop'], cwd: scratch },
     };

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CommandLine, runCommand } from './command-line.ts';
-import { synthesize } from './synth.ts';
+import { type OutputFile, synthesize } from './synth.ts';
 
 const SYNTH: CommandLine<{ clusters: { type: 'string'; default: string }; out: { type: 'string'; default: string } }> = {
   name: 'synth',
@@ -29,17 +29,18 @@ file and field, and the output folder is left as it was), 2 usage error.`,
   options: { clusters: { type: 'string', default: 'clusters' }, out: { type: 'string', default: 'dist' } },
   afterConfigError: 'the output folder was left as it was',
   run: ({ clusters, out }) => {
-    const { configFiles, files, changed } = synthesize(clusters, out);
-
-    // `cdk8s synth` expects manifests in its own output folder, which it empties first.
+    // `cdk8s synth` expects manifests in its own output folder, which it empties first; they are
+    // kept only for it, and written there once every cluster synthesized.
     const cdk8sOut = process.env.CDK8S_OUTDIR;
+    const forCdk8s: OutputFile[] = [];
+    const { configFiles, fileCount, changed } = synthesize(clusters, out, cdk8sOut ? (file) => forCdk8s.push(file) : undefined);
     if (cdk8sOut) {
-      for (const file of files) {
+      for (const file of forCdk8s) {
         mkdirSync(join(cdk8sOut, file.path, '..'), { recursive: true });
         writeFileSync(join(cdk8sOut, file.path), file.content);
       }
     }
-    const what = `${files.length} files for ${configFiles.length} cluster(s)`;
+    const what = `${fileCount} files for ${configFiles.length} cluster(s)`;
     console.log(changed ? `synth: wrote ${what} to ${out}/` : `synth: ${out}/ already holds the ${what}`);
     return 0;
   },

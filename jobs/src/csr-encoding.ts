@@ -21,6 +21,9 @@ const pemFooter = '-----END CERTIFICATE REQUEST-----\n';
 const pemLineLength = 64;
 const base64Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const anyBase64 = [...base64Alphabet].map((c) => c.charCodeAt(0));
+/** 1 at the character codes of the base64 alphabet. */
+const isBase64 = new Uint8Array(128);
+for (const code of anyBase64) isBase64[code] = 1;
 
 const oid = {
   commonName: [0x06, 0x03, 0x55, 0x04, 0x03],
@@ -116,7 +119,7 @@ export function requestShape(subject: Subject, keyBits: number): RequestShape {
   const allowed: number[][] = [];
   let dataIndex = 0;
   for (let i = 0; i < pem.length; i++) {
-    const inData = i >= pemHeader.length && i < pem.length - pemFooter.length && base64Alphabet.includes(pem[i]!);
+    const inData = i >= pemHeader.length && i < pem.length - pemFooter.length && isBase64[pem.charCodeAt(i)] === 1;
     if (!inData) {
       allowed.push([pem.charCodeAt(i)]);
       continue;
@@ -166,7 +169,11 @@ const groupPatterns = new Map<string, string>();
 
 /** The 4 characters of 3 bytes drawn from `s1`, `s2`, `s3`. */
 function groupPattern(sets: [number[], number[], number[]]): string {
-  const key = sets.map((set) => String.fromCharCode(...set)).join('\0');
+  // Three fixed bytes (the PEM label, the subject: most groups that differ): their base64 text,
+  // a '+' in a class as charClass writes one.
+  if (sets.every((set) => set.length === 1)) return Buffer.from(sets.map((set) => set[0]!)).toString('base64').replaceAll('+', '[+]');
+  // A free character's set is always anyBase64 itself: one short key for it, not its 64 codes.
+  const key = sets.map((set) => (set === anyBase64 ? '\u{ffff}' : String.fromCharCode(...set))).join('\0');
   let pattern = groupPatterns.get(key);
   if (pattern === undefined) {
     pattern = buildGroupPattern(sets);
@@ -181,7 +188,11 @@ function buildGroupPattern([s1, s2, s3]: [number[], number[], number[]]): string
   // Character 3 holds those 4 bits and byte 3's top 2; character 4 is byte 3's low 6 bits.
   const byTop = (set: number[], shift: number) => {
     const states = new Map<number, number[]>();
-    for (const b of set) states.set(b >> shift, [...(states.get(b >> shift) ?? []), b & ((1 << shift) - 1)]);
+    for (const b of set) {
+      const lows = states.get(b >> shift);
+      if (lows === undefined) states.set(b >> shift, [b & ((1 << shift) - 1)]);
+      else lows.push(b & ((1 << shift) - 1));
+    }
     return states;
   };
   const after1 = byTop(s1, 2);
@@ -189,19 +200,17 @@ function buildGroupPattern([s1, s2, s3]: [number[], number[], number[]]): string
   const after3 = byTop(s3, 6);
   // Branch on the state after character 2 (byte 2's low bits); the characters before it are an
   // alternation over byte 1's states, those after it over byte 3's.
-  const tails = new Map<string, number[]>();
-  for (const [top2, low2] of after2) {
-    const key = low2.join();
-    tails.set(key, [...(tails.get(key) ?? []), top2]);
-  }
-  const branches = [...tails.values()].map((tops2) => {
+  const tails = groupBy([...after2], ([, low2]) => low2.join()).map((entries) => entries.map(([top2]) => top2));
+  const headStates = groupBy([...after1], ([, low1]) => low1.join());
+  const restStates = groupBy([...after3], ([, low3]) => low3.join());
+  const branches = tails.map((tops2) => {
     const low2 = after2.get(tops2[0]!)!;
-    const heads = groupBy([...after1], ([, low1]) => low1.join()).map((entries) => {
+    const heads = headStates.map((entries) => {
       const firsts = entries.map(([top1]) => top1);
       const seconds = entries[0]![1].flatMap((low1) => tops2.map((top2) => (low1 << 4) | top2));
       return charClass(firsts) + charClass(seconds);
     });
-    const rests = groupBy([...after3], ([, low3]) => low3.join()).map((entries) => {
+    const rests = restStates.map((entries) => {
       const thirds = low2.flatMap((l2) => entries.map(([top3]) => (l2 << 2) | top3));
       return charClass(thirds) + charClass(entries[0]![1]);
     });
@@ -212,7 +221,12 @@ function buildGroupPattern([s1, s2, s3]: [number[], number[], number[]]): string
 
 function groupBy<T>(items: T[], key: (item: T) => string): T[][] {
   const groups = new Map<string, T[]>();
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  for (const item of items) {
+    const name = key(item);
+    const group = groups.get(name);
+    if (group === undefined) groups.set(name, [item]);
+    else group.push(item);
+  }
   return [...groups.values()];
 }
 

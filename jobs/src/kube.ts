@@ -155,9 +155,9 @@ export class Kube implements KubeApi {
 }
 
 /** Where the API is and how to authenticate: the ServiceAccount mount or a kubeconfig. */
-export function loadConnection(config: Config): Connection {
+export async function loadConnection(config: Config): Promise<Connection> {
   const { cluster } = config;
-  if (cluster.kind === 'kubeconfig') return connectionFromKubeconfig(cluster.path);
+  if (cluster.kind === 'kubeconfig') return await connectionFromKubeconfig(cluster.path);
   for (const file of ['token', 'ca.crt']) {
     if (!existsSync(`${cluster.serviceAccountDir}/${file}`)) {
       throw new ConfigError(`no ServiceAccount ${file} in ${cluster.serviceAccountDir} (set CERT_ISSUER_SERVICEACCOUNT_DIR or automount the token)`);

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse } from 'yaml';
 import type { Connection } from './api-client.ts';
 import { ConfigError } from './errors.ts';
 
@@ -17,7 +16,10 @@ interface KubeconfigFile {
  * hands a one-shot tool: a CA, and a token or a client certificate, inline or as files. Exec and
  * auth-provider plugins are refused with a clear message rather than half-supported.
  */
-export function connectionFromKubeconfig(path: string): Connection {
+export async function connectionFromKubeconfig(path: string): Promise<Connection> {
+  // Loaded here only: the Job, in its pod, never reads a kubeconfig, and the yaml package is three
+  // quarters of the bundle, whose evaluation every run paid for at start-up.
+  const { parse } = await import('yaml');
   let file: KubeconfigFile;
   try {
     file = parse(readFileSync(path, 'utf8')) as KubeconfigFile;

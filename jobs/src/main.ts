@@ -26,7 +26,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const started = Date.now();
   const deadline = started + config.timeoutSeconds * 1000;
   try {
-    const connection = loadConnection(config);
+    const connection = await loadConnection(config);
     const clock: Clock = { now: Date.now, sleep: (ms, signal) => sleep(ms, undefined, { signal }), random: Math.random };
     const kube = new Kube(connection, {
       ...clock,

@@ -3,22 +3,13 @@
 // from a folder it cannot write. Both as uid 65532, distroless's nonroot user: Node keeps a cache
 // per user and ignores the others'.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dockerfile, stage, stageEnv } from './dockerfile.ts';
 
 const repo = new URL('../..', import.meta.url).pathname;
-const dockerfile = readFileSync(join(repo, 'jobs/Dockerfile'), 'utf8');
-
-/** The instructions of one stage of jobs/Dockerfile: the final one, or the one named `name`. */
-function stage(name?: string): string[] {
-  const stages = dockerfile.split(/^FROM /m).slice(1);
-  const found = name === undefined ? stages.at(-1) : stages.find((text) => text.split('\n')[0]!.endsWith(` AS ${name}`));
-  if (found === undefined) throw new Error(`jobs/Dockerfile has no stage ${name}`);
-  return found.split('\n').filter((line) => /^[A-Z]+ /.test(line));
-}
-
-const env = (instructions: string[]) => instructions.find((line) => line.startsWith('ENV NODE_COMPILE_CACHE='))?.split('=')[1];
+const env = (name?: string) => stageEnv(name).NODE_COMPILE_CACHE;
 
 /** Every file under `folder` with its size and modification time. */
 function listing(folder: string): string[] {
@@ -41,14 +32,16 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('GIVEN jobs/Dockerfile', () => {
   test('WHEN its stages are read THEN the runtime stage reads the cache where the compile-cache stage made it', () => {
-    const made = env(stage('compile-cache'));
-    const used = env(stage());
+    const made = env('compile-cache');
+    const used = env();
     expect(made).toBeDefined();
     expect(used).toBeDefined();
     expect(stage()).toContain(`COPY --from=compile-cache ${made} ${used}`);
     expect(stage('compile-cache')).toContain('COPY --from=build /src/jobs/build/cert-issuer.mjs /app/cert-issuer.mjs');
     expect(dockerfile).toMatch(/^FROM gcr\.io\/distroless\/nodejs24-debian12:nonroot AS compile-cache$/m);
     expect(stage()).toContain('USER 65532:65532');
+    // V8 accepts a code cache only under the flags it was made with.
+    expect(stageEnv('compile-cache').NODE_OPTIONS).toBe(stageEnv().NODE_OPTIONS);
     expect(stage()).toContain('COPY --from=build /src/jobs/build/cert-issuer.mjs /app/cert-issuer.mjs');
   });
 });
@@ -66,12 +59,12 @@ describe('GIVEN the bundle and the cache made by the compile-cache stage', () =>
     const build = spawnSync(process.execPath, [join(repo, 'jobs/build.mjs'), '--outfile', join(app, 'cert-issuer.mjs')], { encoding: 'utf8' });
     expect(build.status).toBe(0);
 
-    // The stage's RUN, with its paths mapped onto this machine.
+    // The stage's RUN with the stage's ENV, its paths mapped onto this machine.
     const run = stage('compile-cache').find((line) => line.startsWith('RUN '))!;
     const [node, ...args] = JSON.parse(run.slice('RUN '.length)) as string[];
     expect(node).toBe('/nodejs/bin/node');
     const [command, commandArgs] = asImageUser(args.map((arg) => arg.replace(/^\/app\//, `${app}/`)));
-    const made = spawnSync(command, commandArgs, { env: { NODE_COMPILE_CACHE: cache }, encoding: 'utf8' });
+    const made = spawnSync(command, commandArgs, { env: { ...stageEnv('compile-cache'), NODE_COMPILE_CACHE: cache }, encoding: 'utf8' });
     expect(made.status).toBe(0);
     // Readable by the Job's user, writable by nobody but root (the image's read-only root).
     for (const path of [app, join(app, 'cert-issuer.mjs'), cache, ...readdirSync(cache, { recursive: true }).map((entry) => join(cache, String(entry)))]) {
@@ -85,7 +78,7 @@ describe('GIVEN the bundle and the cache made by the compile-cache stage', () =>
     const [command, args] = asImageUser([join(app, 'cert-issuer.mjs'), '--help']);
 
     const result = spawnSync(command, args, {
-      env: { NODE_COMPILE_CACHE: cache, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
+      env: { ...stageEnv(), NODE_COMPILE_CACHE: cache, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
       encoding: 'utf8',
     });
 

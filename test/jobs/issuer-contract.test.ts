@@ -54,3 +54,14 @@ describe('GIVEN the issuer contract', () => {
     expect(documented).toEqual(listed);
   });
 });
+
+describe('GIVEN a text rule that has checked values before', () => {
+  test('WHEN a value is checked again THEN the answer is the same: an accepted value stays accepted, a refused one stays refused', () => {
+    const rule: TextRule = { what: 'two lowercase letters', pattern: /^[a-z]{2}$/, maxLength: 2 };
+    fc.assert(fc.property(fc.array(fc.string({ maxLength: 3 }), { maxLength: 20 }), (values) => {
+      const first = values.map((value) => textProblem(rule, value));
+      expect(values.map((value) => textProblem(rule, value))).toEqual(first);
+      expect(first.map((problem) => problem === undefined)).toEqual(values.map((value) => /^[a-z]{2}$/.test(value)));
+    }));
+  });
+});

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { replaceFolder, type OutputFile } from '../../src/synth.ts';
+import { replaceFolder, type OutputFile, writeFolder } from '../../src/synth.ts';
 
 let scratch: string;
 let out: string;
@@ -83,5 +83,31 @@ describe('GIVEN a write that fails half-way', () => {
 
     expect(tree(out)).toEqual(before);
     expect(readdirSync(scratch)).toEqual(['dist']);
+  });
+});
+
+describe('GIVEN files produced one at a time', () => {
+  test('WHEN the producer fails after some of them were written THEN the old folder is left as it was and nothing is left beside it', () => {
+    replaceFolder(out, files);
+    const before = tree(out);
+
+    expect(() => writeFolder(out, (add) => {
+      add({ path: 'dev/a.yaml', content: 'changed\n' });
+      add({ path: 'dev/new.yaml', content: 'new\n' });
+      throw new Error('render failed');
+    })).toThrow('render failed');
+
+    expect(tree(out)).toEqual(before);
+    expect(readdirSync(scratch)).toEqual(['dist']);
+  });
+
+  test('WHEN only the last one differs THEN the earlier unchanged ones are the same files as before', () => {
+    replaceFolder(out, files);
+    const unchangedBefore = inode('dev/a.yaml');
+
+    expect(writeFolder(out, (add) => [...files.slice(0, 2), { path: 'prod/a.yaml', content: 'a: 3\n' }].forEach((file) => add(file)))).toBe(true);
+
+    expect(tree(out)).toEqual({ ...expectedTree, 'prod/a.yaml': 'a: 3\n' });
+    expect(inode('dev/a.yaml')).toBe(unchangedBefore);
   });
 });
