@@ -1,6 +1,6 @@
 // Stopping and restarting the plane's kube-apiserver, kube-controller-manager and flux-aio's
-// controllers from a test, for the fault, renewal and user-path tests. The new process replaces the old one in the state file, so that
-// teardown still stops exactly what is running, by PID.
+// controllers from a test, for the fault, renewal and user-path tests. The new process replaces the
+// old one in the state file, so that teardown still stops exactly what is running, by PID.
 import { join } from 'node:path';
 import { node, type PlaneState, readState, stateEnvVar, writeState } from './env.ts';
 import { type FluxController, fluxHealthPorts } from './flux-aio.ts';
