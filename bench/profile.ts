@@ -78,7 +78,8 @@ export const leaf = (name: RegExp) => (stack: readonly CallFrame[]) => name.test
 
 const startUp: Category[] = [
   ['garbage collection', leaf(/^\(garbage collector\)$/)],
-  ['compile the bundle (V8 parse)', calls(/^compileSourceTextModule$/)],
+  // The issuer is an ES module; the bin runs its bundle as a vm.Script (src/bundle.mjs).
+  ['compile the bundle (V8 parse, or its code cache)', (stack) => calls(/^compileSourceTextModule$/)(stack) || stack.some((frame) => frame.functionName === 'Script' && frame.url === 'node:vm')],
   ['load Node built-ins', calls(/^compileForInternalLoader$/)],
 ];
 const outsideJs: Category = ['Node and V8 outside JS (start-up, exit)', leaf(/^\((program|root|idle)\)$/)];

@@ -3,8 +3,9 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { build } from 'esbuild';
-import { bundleOptions } from '../src/bundle-options.mjs';
+import { bundleOptions } from '../src/bundle.mjs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { compare, type Comparison, measure, median, type Run } from './measure.ts';
 
 const root = process.cwd();
@@ -30,18 +31,18 @@ export async function benchSynth(pairs: number): Promise<Comparison> {
 /**
  * The synth command against the floors under it, alternated: Node's own start-up, npm's start-up
  * running a script that does nothing, Node loading the libraries alone (cdk8s, cdk8s-plus-28 and
- * yaml, bundled and compile-cached as the bin does), the bin loading its whole bundle and
- * synthesizing nothing (`--help`), and the bin that `npm run synth` runs.
+ * yaml, bundled and run from V8's code cache as the bin runs its bundle), the bin loading its whole
+ * bundle and synthesizing nothing (`--help`), and the bin that `npm run synth` runs.
  */
 export async function benchSynthFloors(rounds: number): Promise<{ npmSynthMs: number; binMs: number; binHelpMs: number; nodeMs: number; npmMs: number; librariesMs: number }> {
   const scratch = mkdtempSync(join(tmpdir(), 'fab-bench-floors-'));
   try {
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'floor', private: true, scripts: { noop: 'true' } }));
-    const libraries = join(scratch, 'libraries.mjs');
+    const libraries = join(scratch, 'libraries.cjs');
     await build({ ...bundleOptions, stdin: { contents: "import 'cdk8s'; import 'cdk8s-plus-28'; import 'yaml';", resolveDir: root }, outfile: libraries });
-    const compileCache = { ...process.env, NODE_COMPILE_CACHE: join(scratch, 'compile-cache') };
+    const runLibraries = `import { runBundle } from ${JSON.stringify(pathToFileURL(join(root, 'src/bundle.mjs')).href)}; runBundle(${JSON.stringify(libraries)}, { saveCodeCache: true });`;
     const commands = {
-      librariesMs: { command: process.execPath, args: [libraries], env: compileCache },
+      librariesMs: { command: process.execPath, args: ['--input-type=module', '-e', runLibraries] },
       npmSynthMs: { command: npm, args: ['run', '--silent', 'synth', '--', '--out', join(scratch, 'out')], cwd: root },
       binMs: { command: process.execPath, args: [join(root, 'src/cli.mjs'), '--out', join(scratch, 'out')], cwd: root },
       binHelpMs: { command: process.execPath, args: [join(root, 'src/cli.mjs'), '--help'], cwd: root },

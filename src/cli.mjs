@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 // The command line: `flux-assets-bootstrap [synth] [options]` (what `npm run synth` runs) and
 // `flux-assets-bootstrap doctor --cluster <name>`. Each runs from an esbuild bundle cached under
-// node_modules/.cache: loading cdk8s-plus and compiling TypeScript on every run costs seconds,
-// one bundled file loads in a fraction of that. The cache key covers everything the bundles are
-// built from, so an edit to src/, imports/ or jobs/src/ or a dependency change rebuilds them once.
+// node_modules/.cache, with V8's compiled code of an earlier run beside it (src/bundle.mjs):
+// loading cdk8s-plus and compiling TypeScript on every run costs seconds, one bundled file loads
+// in a fraction of that. The cache key covers everything the bundles are built from, so an edit to
+// src/, imports/ or jobs/src/ or a dependency change rebuilds them once.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, existsSync } from 'node:fs';
-import * as nodeModule from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bundleOptions } from './bundle-options.mjs';
+import { fileURLToPath } from 'node:url';
+import { bundleOptions, runBundle } from './bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -26,14 +26,10 @@ for (const file of [...sourceFiles('src'), ...sourceFiles('imports'), ...sourceF
 }
 const key = hash.digest('hex').slice(0, 16);
 const cacheDir = join(root, 'node_modules', '.cache', 'flux-assets-bootstrap');
-
-// V8 compiling the 1.4 MB bundle took a tenth of a synth of the examples; Node keeps the compiled
-// code beside the bundle (keyed by its content) and reuses it on the next run. Node before 22.1
-// has no compile cache: synth still runs there, only without it.
-nodeModule.enableCompileCache?.(join(cacheDir, 'v8'));
+const onlyPrints = process.argv.some((arg) => arg === '-h' || arg === '--help' || arg === '--version');
 
 async function bundled(entry) {
-  const bundle = join(cacheDir, `${entry}-${key}.mjs`);
+  const bundle = join(cacheDir, `${entry}-${key}.cjs`);
   if (!existsSync(bundle)) {
     const { build } = await import('esbuild');
     const partial = `${bundle}.${process.pid}.partial`;
@@ -41,7 +37,7 @@ async function bundled(entry) {
     await build({ ...bundleOptions, entryPoints: [join(root, 'src', `${entry}.ts`)], outfile: partial });
     renameSync(partial, bundle);
   }
-  return import(pathToFileURL(bundle).href);
+  return runBundle(bundle, { saveCodeCache: !onlyPrints });
 }
 
 const command = process.argv[2];
@@ -50,5 +46,5 @@ if (command === 'doctor') {
   process.exitCode = await main(process.argv.slice(3));
 } else {
   if (command === 'synth') process.argv.splice(2, 1);
-  await bundled('main'); // synth reads its options from process.argv
+  await bundled('main'); // synth reads its options from process.argv, and sets the exit code
 }

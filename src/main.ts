@@ -46,4 +46,7 @@ file and field, and the output folder is left as it was), 2 usage error.`,
   },
 };
 
-process.exitCode = await runCommand(SYNTH, process.argv.slice(2));
+// Not a top-level await: src/cli.mjs runs this file bundled as CommonJS.
+void runCommand(SYNTH, process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
