@@ -2,25 +2,48 @@
 // Options: --outfile <path> (default jobs/build/cert-issuer.mjs); --keep-names leaves identifiers
 // unminified, for readable CPU profiles.
 import { build } from 'esbuild';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { outfile: { type: 'string' }, 'keep-names': { type: 'boolean', default: false } } });
 const outfile = values.outfile ?? new URL('./build/cert-issuer.mjs', import.meta.url).pathname;
 
 /**
- * Node's own modules are taken with process.getBuiltinModule() instead of ESM imports. An ESM
- * import of a built-in builds a namespace object of all its exports, which runs their lazy
- * getters too (fs.promises, util's and readline's extras): 1.7 MiB of the Job's peak RSS, and
- * start-up time, for modules it never uses. The bundle keeps reading them as named imports.
+ * Node's own modules are taken with process.getBuiltinModule() instead of ESM imports, and only the
+ * names the importing file asks for are read from them. An ESM import of a built-in builds a
+ * namespace object of all its exports, and esbuild's CommonJS interop reads every property's
+ * descriptor; either materializes Node's lazy properties (fs.promises, fs.Dir, util's and
+ * readline's extras), loading modules the issuer never uses: 1.7 MiB of the Job's peak RSS, and
+ * start-up time. Each internal module loaded also brings Node's module loader closer to being
+ * compiled by Maglev, which maps 2 MiB more of the node binary (BENCHMARKS.md).
  */
 const builtinsByGetBuiltinModule = {
   name: 'builtins-by-getBuiltinModule',
   setup(build) {
-    build.onResolve({ filter: /^node:/ }, ({ path, kind }) => (kind === 'import-statement' ? { path, namespace: 'builtin' } : undefined));
-    build.onLoad({ filter: /.*/, namespace: 'builtin' }, ({ path }) => ({ contents: `module.exports = process.getBuiltinModule(${JSON.stringify(path)});`, loader: 'js' }));
+    build.onResolve({ filter: /^node:/ }, ({ path, kind, importer }) => {
+      if (kind !== 'import-statement') return undefined;
+      return { path: `${path}?${importer}`, namespace: 'builtin', pluginData: { builtin: path, names: importedNames(importer, path) } };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, ({ pluginData: { builtin, names } }) => ({
+      contents: `const m = process.getBuiltinModule(${JSON.stringify(builtin)});\n${names.map((name) => `export const ${name} = m.${name};`).join('\n')}\n`,
+      loader: 'js',
+    }));
   },
 };
+
+/** The values `file` imports from `builtin`, from its `import { a, b as c, type T } from 'builtin'` lines. */
+function importedNames(file, builtin) {
+  const source = readFileSync(file, 'utf8');
+  const imports = [...source.matchAll(/^import\s+(.*?)\s+from\s+'([^']+)';$/gms)].filter(([, , from]) => from === builtin);
+  const names = imports.flatMap(([statement, clause]) => {
+    const named = /^\{([^}]*)\}$/.exec(clause.trim());
+    if (!named) throw new Error(`${file}: ${statement}: import Node's modules by name, as in import { readFileSync } from 'node:fs'`);
+    return named[1].split(',').map((specifier) => specifier.trim()).filter((specifier) => specifier !== '' && !specifier.startsWith('type '))
+      .map((specifier) => specifier.split(/\s+as\s+/)[0]);
+  });
+  return [...new Set(names)];
+}
+
 await build({
   entryPoints: [new URL('./src/main.ts', import.meta.url).pathname],
   outfile,
@@ -32,9 +55,12 @@ await build({
   minifySyntax: true,
   minifyIdentifiers: !values['keep-names'],
   legalComments: 'none',
-  // yaml's CommonJS code calls require() ('buffer', 'process'); ESM has none unless we make one,
-  // from node:module taken the way the plugin below takes every built-in.
-  banner: { js: "const require=process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
+  // yaml's CommonJS code calls require() ('buffer', 'process'), and only when a kubeconfig is read;
+  // ESM has no require unless we make one. Built-ins are all it can ask for, so it gets them as the
+  // plugin below does, without loading node:module at start-up (see systemClock in src/retry.ts).
+  banner: {
+    js: "const require=(id)=>process.getBuiltinModule(id)??(()=>{throw new Error(`the bundle requires ${id}, which is not a built-in module`)})();",
+  },
   plugins: [builtinsByGetBuiltinModule],
   logLevel: 'warning',
 });

@@ -1,5 +1,4 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, X509Certificate } from 'node:crypto';
-import { promisify } from 'node:util';
 import { readPkcs10 } from './pkcs10.ts';
 
 export interface KeyPair {
@@ -10,13 +9,14 @@ export interface KeyPair {
 const clientAuthOid = '1.3.6.1.5.5.7.3.2';
 
 /** A fresh RSA key for every request, as client-go's certificate manager does; native, so ~50 ms. */
-export async function generateKey(bits: number): Promise<KeyPair> {
-  const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', {
-    modulusLength: bits,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  return { privateKeyPem: privateKey, publicKeyPem: publicKey };
+export function generateKey(bits: number): Promise<KeyPair> {
+  return new Promise((resolve, reject) =>
+    generateKeyPair('rsa', {
+      modulusLength: bits,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    }, (error, publicKeyPem, privateKeyPem) => (error ? reject(error) : resolve({ privateKeyPem, publicKeyPem }))),
+  );
 }
 
 export interface ParsedCsr {

@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseCommand, usage } from './config.ts';
 import { ExitCode, IssuerError } from './errors.ts';
 import { ensure } from './flow.ts';
 import { Kube, loadConnection, readCas } from './kube.ts';
 import { createLogger } from './log.ts';
-import { describe, type Clock } from './retry.ts';
+import { describe, systemClock } from './retry.ts';
 
 /** The CLI: every failure ends as one line and an exit code, never a stack trace. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -27,9 +26,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const deadline = started + config.timeoutSeconds * 1000;
   try {
     const connection = await loadConnection(config);
-    const clock: Clock = { now: Date.now, sleep: (ms, signal) => sleep(ms, undefined, { signal }), random: Math.random };
     const kube = new Kube(connection, {
-      ...clock,
+      ...systemClock,
       deadline,
       onRetry: (error, attempt, waitMs) => log.warn('retry', describe(error), { attempt, waitMs }),
     });
@@ -39,7 +37,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       namespaces: config.namespaces.join(','),
       signer: config.signerName,
     });
-    await ensure({ kube, config, ...readCas(config, connection), log, clock, deadline });
+    await ensure({ kube, config, ...readCas(config, connection), log, clock: systemClock, deadline });
     log.info('done', 'every namespace holds a valid certificate', { durationMs: Date.now() - started });
     return ExitCode.ok;
   } catch (error) {
