@@ -22,6 +22,8 @@ export interface IssuanceResults {
   readonly bringUpMs: number;
   /** RSA key generation alone in a fresh process, sampled before each run of the issue comparison (keygenMs). */
   readonly keygenMsMedian: number;
+  /** Peak RSS of bench/issuer-io-floor.mjs, the issuer's I/O without its code, the highest of its runs. */
+  readonly ioFloorPeakRssMiB: number;
   /** The issuer's log of the median issue run: each step with its time since the spawn. */
   readonly issueTimeline: readonly TimelineStep[];
   /** CPU profiles of one issue and one no-op run of `profiledBundle`, when given. */
@@ -95,12 +97,15 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
     const noopWrites = writesAmong(auditEventsSince(state.auditLog, auditBefore).filter((e) => e.user.username === dist.issuer)).length;
     const medianIssue = [...issue.a].sort((a, b) => a.ms - b.ms)[issue.a.length >> 1]!;
     const issueTimeline = timeline(medianIssue);
-    if (profiledBundle === undefined) return { issue, noop, noopWrites, bringUpMs, keygenMsMedian, issueTimeline };
+    const ioFloor = join(root, 'bench/issuer-io-floor.mjs');
+    const ioFloorPeakRssMiB = Math.max(...Array.from({ length: pairs }, () => measure({ command: process.execPath, args: [ioFloor], env }).peakRssMiB));
+    const results = { issue, noop, noopWrites, bringUpMs, keygenMsMedian, ioFloorPeakRssMiB, issueTimeline };
+    if (profiledBundle === undefined) return results;
 
     const profiled = () => profile([profiledBundle, ...args], issuerCategories, env);
     const noopProfile = profiled();
     deleteSecrets();
-    return { issue, noop, noopWrites, bringUpMs, keygenMsMedian, issueTimeline, profiles: { issue: profiled(), noop: noopProfile } };
+    return { ...results, profiles: { issue: profiled(), noop: noopProfile } };
   } finally {
     rmSync(serviceAccountDir, { recursive: true, force: true });
   }
