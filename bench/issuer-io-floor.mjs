@@ -9,6 +9,7 @@ const fs = process.getBuiltinModule('node:fs');
 const crypto = process.getBuiltinModule('node:crypto');
 const mount = process.env.CERT_ISSUER_SERVICEACCOUNT_DIR;
 const ca = fs.readFileSync(`${mount}/ca.crt`, 'utf8');
+const namespace = fs.readFileSync(`${mount}/namespace`, 'utf8');
 const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca });
 const get = (path) =>
   new Promise((resolve, reject) => {
@@ -24,6 +25,6 @@ const get = (path) =>
 const key = new Promise((resolve, reject) =>
   crypto.generateKeyPair('rsa', { modulusLength: 2048 }, (error, publicKey) => (error ? reject(error) : resolve(publicKey))));
 new crypto.X509Certificate(ca);
-for (let call = 0; call < 14; call++) await get(`/api/v1/namespaces/${fs.readFileSync(`${mount}/namespace`, 'utf8')}/secrets`);
+for (let call = 0; call < 14; call++) await get(`/api/v1/namespaces/${namespace}/secrets`);
 await key;
 process.exit(0);

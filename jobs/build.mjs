@@ -57,7 +57,7 @@ await build({
   legalComments: 'none',
   // yaml's CommonJS code calls require() ('buffer', 'process'), and only when a kubeconfig is read;
   // ESM has no require unless we make one. Built-ins are all it can ask for, so it gets them as the
-  // plugin below does, without loading node:module at start-up (see systemClock in src/retry.ts).
+  // plugin below does, without loading node:module at start-up (see systemClock in jobs/src/retry.ts).
   banner: {
     js: "const require=(id)=>process.getBuiltinModule(id)??(()=>{throw new Error(`the bundle requires ${id}, which is not a built-in module`)})();",
   },
