@@ -38,20 +38,18 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 export class ApiClient {
   private readonly agent: Agent;
+  private readonly watchAgent: Agent;
 
   public constructor(private readonly connection: Connection) {
     // One kept-alive TLS connection serves the whole run: a handshake per call would dominate it.
     // One at most, too: calls made side by side (the Secrets of every namespace) wait their turn on
     // it instead of opening more, each with its own handshake and buffers (0.4 MiB of the Job's
-    // peak RSS, with no run measured slower: BENCHMARKS.md). The watch holds it while the signer
-    // works, when the run makes no other call.
-    this.agent = new Agent({
-      keepAlive: true,
-      maxSockets: 1,
-      ca: connection.ca,
-      cert: connection.clientCertificate,
-      key: connection.clientKey,
-    });
+    // peak RSS, with no run measured slower: BENCHMARKS.md).
+    const tls = { ca: connection.ca, cert: connection.clientCertificate, key: connection.clientKey };
+    this.agent = new Agent({ keepAlive: true, maxSockets: 1, ...tls });
+    // A watch holds its connection until it is aborted, which closes it: on the shared one, it
+    // would queue the calls behind it and cost the next call a new handshake.
+    this.watchAgent = new Agent(tls);
   }
 
   /** Sends one request and parses the JSON answer; throws ApiError for any status from 400 on. */
@@ -97,7 +95,7 @@ export class ApiClient {
         done(error);
       }
     };
-    const req = request({ ...this.options('GET', path, {}), signal: controller.signal }, (res) => {
+    const req = request({ ...this.options('GET', path, {}), agent: this.watchAgent, signal: controller.signal }, (res) => {
       if ((res.statusCode ?? 0) >= 400) {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

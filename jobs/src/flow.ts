@@ -99,10 +99,17 @@ async function readSecrets(run: Run): Promise<Map<string, V1Secret | undefined>>
 /** Key, CSR, verified approval, the signer's certificate, checked against our key and request. */
 async function issue(run: Run): Promise<{ csrName: string; certificate: Certificate }> {
   const { config, kube, log } = run;
-  // Only now, once the Secrets said so: a key generated on speculation took a core from the API
-  // server on every no-op run. The lookup and the CSR library's start-up overlap it.
-  const [username, key] = await Promise.all([kube.whoAmI(), generateKey(config.keyBits)]);
   const csrName = `${config.secretName}-${randomBytes(4).toString('hex')}`;
+  // Only now, once the Secrets said so: a key generated on speculation took a core from the API
+  // server on every no-op run. The lookup of who we are and the removal of dead runs' CSRs
+  // overlap it, so neither delays the CSR.
+  const [username, key] = await Promise.all([
+    kube.whoAmI().then(async (username) => {
+      await removeLeftovers(run, username, csrName);
+      return username;
+    }),
+    generateKey(config.keyBits),
+  ]);
   const request = buildCsrObject({
     name: csrName,
     secretName: config.secretName,
@@ -110,19 +117,27 @@ async function issue(run: Run): Promise<{ csrName: string; certificate: Certific
     signerName: config.signerName,
     expirationSeconds: config.expirationSeconds,
   });
-  const [created] = await Promise.all([kube.createCsr(request), removeLeftovers(run, username, csrName)]);
+  const created = await kube.createCsr(request);
   log.info('create-csr', 'CSR created', { csr: csrName, signer: config.signerName, username });
 
-  const approved = await verifyAndApprove(run, {
-    uid: created.metadata!.uid!,
-    commonName: config.commonName,
-    organization: config.organization,
-    usages: csrUsages,
-    username,
-    signerName: config.signerName,
-    publicKeyPem: key.publicKeyPem,
-  }, csrName);
-  const certificatePem = await waitForCertificate(run, csrName, approved.metadata!.resourceVersion!);
+  // The watch starts at the created version, on a connection of its own, so its handshake
+  // overlaps the approval; a failed approval stops it.
+  const stopWaiting = new AbortController();
+  const [, certificatePem] = await Promise.all([
+    verifyAndApprove(run, created, {
+      uid: created.metadata!.uid!,
+      commonName: config.commonName,
+      organization: config.organization,
+      usages: csrUsages,
+      username,
+      signerName: config.signerName,
+      publicKeyPem: key.publicKeyPem,
+    }).catch((error: unknown) => {
+      stopWaiting.abort(error);
+      throw error;
+    }),
+    waitForCertificate(run, csrName, created.metadata!.resourceVersion!, stopWaiting.signal),
+  ]);
   return { csrName, certificate: checkIssued(run, certificatePem, key) };
 }
 
@@ -139,12 +154,14 @@ async function removeLeftovers(run: Run, username: string, current: string): Pro
 }
 
 /**
- * Approves only the object we verified: the approval carries the verified resourceVersion, so if
- * the CSR changes in between, the API answers 409 and we verify again.
+ * Approves only the object we verified, first the one the API returned on create: the approval
+ * carries the verified resourceVersion, so if the CSR changes in between, the API answers 409 and
+ * we read it back and verify again.
  */
-async function verifyAndApprove(run: Run, expected: ExpectedCsr, name: string): Promise<V1CertificateSigningRequest> {
+async function verifyAndApprove(run: Run, created: V1CertificateSigningRequest, expected: ExpectedCsr): Promise<void> {
+  const name = created.metadata!.name!;
+  let csr: V1CertificateSigningRequest | undefined = created;
   for (let attempt = 1; attempt <= maxRounds; attempt++) {
-    const csr = await run.kube.readCsr(name);
     if (csr === undefined) throw new IssuerError(ExitCode.internal, `CSR ${name} disappeared before approval`);
     // A third party (a policy controller, an admin) may deny it first; that ends the run.
     const outcome = outcomeOf(csr);
@@ -153,21 +170,22 @@ async function verifyAndApprove(run: Run, expected: ExpectedCsr, name: string): 
     if (violations.length > 0) {
       throw new IssuerError(ExitCode.refusedToApprove, `refusing to approve CSR ${name}: ${violations.join('; ')}`);
     }
-    const approved = await run.kube.approveCsr(withApproval(csr, nowOf(run)));
-    if (approved !== undefined) {
+    if ((await run.kube.approveCsr(withApproval(csr, nowOf(run)))) !== undefined) {
       run.log.info('approve', 'CSR verified and approved', { csr: name });
-      return approved;
+      return;
     }
+    if (attempt === maxRounds) break;
+    csr = await run.kube.readCsr(name);
   }
   throw new IssuerError(ExitCode.internal, `CSR ${name} kept changing while being approved`);
 }
 
 /**
- * Watches the CSR from the approval's resourceVersion until the signer fills in the certificate,
- * a Denied/Failed condition appears, or the deadline passes. A dropped watch is resumed from a
+ * Watches the CSR from `resourceVersion` until the signer fills in the certificate, a
+ * Denied/Failed condition appears, the deadline passes or `stop` is aborted (with the reason). A dropped watch is resumed from a
  * fresh list, so an event that fell between the two is not missed.
  */
-function waitForCertificate(run: Run, name: string, resourceVersion: string): Promise<string> {
+function waitForCertificate(run: Run, name: string, resourceVersion: string, stop: AbortSignal): Promise<string> {
   const { kube, log, config, clock } = run;
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -181,6 +199,8 @@ function waitForCertificate(run: Run, name: string, resourceVersion: string): Pr
       if (result instanceof Error) reject(result);
       else resolve(result);
     };
+    // The approval failed: its error ends the run, and this wait with it.
+    stop.addEventListener('abort', () => finish(stop.reason as Error), { once: true });
     clock.sleep(Math.max(0, run.deadline - clock.now()), deadlineTimer.signal).then(
       () =>
         finish(

@@ -74,6 +74,11 @@ export class FakeKube implements KubeApi {
     return clone(this.csrs.get(name));
   }
 
+  /** Watches opened and not yet ended. */
+  public get openWatches(): number {
+    return this.watchers.size;
+  }
+
   public csrNames(): string[] {
     return [...this.csrs.keys()];
   }

@@ -1,6 +1,7 @@
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { parseCommand, type Config } from '../../jobs/src/config.ts';
 import { buildCsrObject } from '../../jobs/src/csr.ts';
+import { SECRET_LABEL } from '../../jobs/src/issuer-contract.ts';
 import { ExitCode, IssuerError } from '../../jobs/src/errors.ts';
 import { ensure, type Run } from '../../jobs/src/flow.ts';
 import { createLogger } from '../../jobs/src/log.ts';
@@ -94,6 +95,11 @@ function createdCsr(w: World): string {
 /** What an IssuerError with this exit code and message looks like to `rejects.toMatchObject`. */
 function issuerError(exitCode: ExitCode, message: RegExp): { exitCode: ExitCode; message: unknown } {
   return { exitCode, message: expect.stringMatching(message) };
+}
+
+/** The Approved conditions the CSR this run created carries, if it still exists. */
+function approvedConditions(w: World): unknown[] {
+  return (w.kube.csr(createdCsr(w))?.status?.conditions ?? []).filter((condition) => condition.type === 'Approved');
 }
 
 /** A controller's harmless edit: the CSR stays the same request, under a new resourceVersion. */
@@ -248,6 +254,23 @@ describe('ensure: a write that loses a race (409)', () => {
 });
 
 describe('ensure: approving only what it verified', () => {
+  test('GIVEN no Secret WHEN the issuer issues THEN it verifies the CSR the API returned on create, reading nothing back, and watches from that version before approving', async () => {
+    const w = world();
+
+    await ensure(w.run);
+
+    const csr = createdCsr(w);
+    const created = w.kube.calls.indexOf(`createCsr ${csr}`);
+    const watched = w.kube.calls.findIndex((call) => call.startsWith(`watchCsr ${csr}@`));
+    expect(w.kube.calls.slice(created + 1, watched + 1)).toEqual([expect.stringMatching(new RegExp(`^watchCsr ${csr}@\\d+$`))]);
+    expect(w.kube.calls.indexOf(`approveCsr ${csr}`)).toBeGreaterThan(watched);
+    expect(w.kube.calls.filter((call) => call.startsWith('readCsr'))).toEqual([]);
+    // Dead runs' CSRs are looked for while the key is made, not after the CSR is created.
+    const listed = w.kube.calls.indexOf(`listCsrs ${SECRET_LABEL}=${secretName}`);
+    expect(listed).not.toBe(-1);
+    expect(listed).toBeLessThan(created);
+  });
+
   test.each<[string, (kube: FakeKube, name: string) => void, RegExp]>([
     [
       'recreated by another requester',
@@ -259,45 +282,56 @@ describe('ensure: approving only what it verified', () => {
       /uid is "uid-intruder".*requested by "system:serviceaccount:default:intruder"/,
     ],
     ['given an extra usage', (kube, name) => kube.change(name, (csr) => void (csr.spec.usages = [...csr.spec.usages!, 'server auth'])), /usages are/],
-  ])('GIVEN the CSR %s before the issuer reads it back WHEN the issuer verifies it THEN it refuses to approve (exit 7) and writes no Secret', async (_case, tamper, reason) => {
+  ])('GIVEN the CSR %s after the issuer created it WHEN its approval meets a 409 and it reads the CSR back THEN it refuses to approve (exit 7), stops watching and writes no Secret', async (_case, tamper, reason) => {
     const w = world();
-    w.kube.before('readCsr', () => tamper(w.kube, createdCsr(w)));
+    w.kube.before('approveCsr', () => tamper(w.kube, createdCsr(w)));
 
     await expect(ensure(w.run)).rejects.toMatchObject(issuerError(ExitCode.refusedToApprove, reason));
 
-    expect(w.kube.writes).toEqual([`createCsr ${createdCsr(w)}`]);
+    expect(w.kube.writes).toEqual([`createCsr ${createdCsr(w)}`, `approveCsr ${createdCsr(w)}`]);
+    expect(approvedConditions(w)).toEqual([]);
+    await Promise.resolve();
+    expect(w.kube.openWatches).toBe(0);
+    expect(w.clock.pending).toBe(0);
   });
 
-  test('GIVEN the CSR changes between the issuer\'s read and its approval WHEN the approval meets a 409 THEN it verifies again and approves the new version', async () => {
+  test('GIVEN the CSR changes before the issuer\'s approval WHEN the approval meets a 409 THEN it reads the CSR back, verifies again and approves the new version', async () => {
     const w = world();
     w.kube.before('approveCsr', () => touch(w));
 
     await ensure(w.run);
 
     expectOneValidCertificateEverywhere(w);
-    expect(w.kube.calls.filter((call) => call.startsWith('readCsr ') || call.startsWith('approveCsr '))).toHaveLength(4);
+    const csr = createdCsr(w);
+    expect(w.kube.calls.filter((call) => call.startsWith('readCsr ') || call.startsWith('approveCsr '))).toEqual([`approveCsr ${csr}`, `readCsr ${csr}`, `approveCsr ${csr}`]);
   });
 
-  test('GIVEN the CSR changes before every approval WHEN three approvals meet a 409 THEN the run fails (exit 1)', async () => {
+  test('GIVEN the CSR changes before every approval WHEN three approvals meet a 409 THEN the run fails (exit 1) with no read after the last', async () => {
     const w = world();
     w.kube.before('approveCsr', () => touch(w), 3);
 
     await expect(ensure(w.run)).rejects.toMatchObject(issuerError(ExitCode.internal, /kept changing while being approved/));
+    expect(w.kube.calls.filter((call) => call.startsWith('readCsr ') || call.startsWith('approveCsr ')).map((call) => call.split(' ')[0])).toEqual([
+      'approveCsr', 'readCsr', 'approveCsr', 'readCsr', 'approveCsr',
+    ]);
   });
 
-  test('GIVEN the CSR is deleted before the issuer reads it back WHEN it would verify it THEN the run fails (exit 1)', async () => {
+  test('GIVEN the CSR changes and is then deleted before the issuer reads it back WHEN it would verify it again THEN the run fails (exit 1)', async () => {
     const w = world();
+    w.kube.before('approveCsr', () => touch(w));
     w.kube.before('readCsr', () => w.kube.remove(createdCsr(w)));
 
-    await expect(ensure(w.run)).rejects.toMatchObject(issuerError(ExitCode.internal, /disappeared before approval/));
+    // The watch may see the deletion first; either way the run names it and ends with exit 1.
+    await expect(ensure(w.run)).rejects.toMatchObject(issuerError(ExitCode.internal, /disappeared before approval|deleted while waiting/));
+    expect(approvedConditions(w)).toEqual([]);
   });
 
-  test('GIVEN an approver that denies the CSR before the issuer approves WHEN the issuer reads it back THEN the run ends with the denial (exit 4)', async () => {
+  test('GIVEN an approver that denies the CSR before the issuer approves WHEN the issuer\'s approval meets a 409 THEN the run ends with the denial (exit 4) and the CSR is never approved', async () => {
     const w = world();
-    w.kube.before('readCsr', () => w.kube.condition(createdCsr(w), 'Denied', 'PolicyController'));
+    w.kube.before('approveCsr', () => w.kube.condition(createdCsr(w), 'Denied', 'PolicyController'));
 
     await expect(ensure(w.run)).rejects.toMatchObject(issuerError(ExitCode.csrDenied, /denied: PolicyController/));
-    expect(w.kube.writes.some((call) => call.startsWith('approveCsr'))).toBe(false);
+    expect(approvedConditions(w)).toEqual([]);
   });
 });
 
