@@ -1,5 +1,6 @@
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { MANAGED_LABELS, SECRET_LABEL } from './issuer-contract.ts';
+import { isoTime } from './utc-time.ts';
 
 /** kube-apiserver-client requires client auth; digital signature is what an RSA TLS client key does. */
 export const csrUsages = ['digital signature', 'client auth'];
@@ -36,7 +37,9 @@ export function withApproval(csr: V1CertificateSigningRequest, now: Date): V1Cer
     status: 'True',
     reason: 'CertIssuerVerified',
     message: 'subject, usages, requester, key and uid verified by cert-issuer',
-    lastUpdateTime: now,
+    // As text: JSON.stringify would write the Date with toISOString (see utc-time.ts). client-node
+    // types it as a Date only because its own serializer, which we do not use, converts it.
+    lastUpdateTime: isoTime(now) as unknown as Date,
   };
   return { ...csr, status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), condition] } };
 }

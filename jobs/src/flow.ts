@@ -11,7 +11,8 @@ import type { KubeApi } from './kube.ts';
 import type { Logger } from './log.ts';
 import { backoffMs, describe, type Clock } from './retry.ts';
 import { decide, identityProblem, renewalDeadlineOf, type Expected, type TlsFiles } from './rotation.ts';
-import { buildTlsSecret, filesOf, rfc3339 } from './secret.ts';
+import { buildTlsSecret, filesOf } from './secret.ts';
+import { rfc3339 } from './utc-time.ts';
 
 export interface Run {
   readonly kube: KubeApi;

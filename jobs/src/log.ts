@@ -1,3 +1,5 @@
+import { isoTime } from './utc-time.ts';
+
 export type Fields = Record<string, string | number | boolean | undefined>;
 type Level = 'info' | 'warn' | 'error';
 
@@ -18,7 +20,7 @@ export function redact(value: string): string {
 /** One line per step: JSON lines for machines, `time level step: msg k=v` for a terminal. */
 export function createLogger(format: 'json' | 'text', write: (line: string) => void, clock: () => Date = () => new Date()): Logger {
   const log = (level: Level, step: string, msg: string, fields: Fields = {}) => {
-    const time = clock().toISOString();
+    const time = isoTime(clock());
     const clean = Object.entries(fields)
       .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
       .map(([key, value]) => [key, typeof value === 'string' ? redact(value) : value] as const);

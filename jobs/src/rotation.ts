@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { chainVerifies, inspectCertificate, keyMatchesCertificate, type CertificateFacts } from './certificate.ts';
+import { isoTime } from './utc-time.ts';
 
 /** The three PEM files a TLS Secret holds. */
 export interface TlsFiles {
@@ -53,10 +54,10 @@ export function evaluate(files: TlsFiles, expected: Expected, now: Date): Verdic
   const problem = identityProblem(files, facts, expected);
   if (problem !== undefined) return { good: false, reason: problem };
   if (!chainVerifies(files.tlsCrt, expected.signerCaPem)) return { good: false, reason: 'does not chain to the signer CA' };
-  if (now < facts.notBefore) return { good: false, reason: `not valid before ${facts.notBefore.toISOString()}` };
+  if (now < facts.notBefore) return { good: false, reason: `not valid before ${isoTime(facts.notBefore)}` };
   const renewAfter = renewalDeadlineOf(facts);
-  if (now >= facts.notAfter) return { good: false, reason: `expired at ${facts.notAfter.toISOString()}` };
-  if (now >= renewAfter) return { good: false, reason: `due for renewal since ${renewAfter.toISOString()}` };
+  if (now >= facts.notAfter) return { good: false, reason: `expired at ${isoTime(facts.notAfter)}` };
+  if (now >= renewAfter) return { good: false, reason: `due for renewal since ${isoTime(renewAfter)}` };
   return { good: true, facts, renewAfter };
 }
 
@@ -102,7 +103,7 @@ export function decide(stored: Map<string, TlsFiles | undefined>, expected: Expe
   const best = good.reduce((a, b) => (b.facts.notAfter > a.facts.notAfter ? b : a));
   const source = { tlsCrt: best.files.tlsCrt, tlsKey: best.files.tlsKey, caCrt: expected.caCrt };
   const drifted = judged.filter((j) => !sameFiles(j.files, source)).map((j) => j.namespace);
-  if (drifted.length === 0) return { action: 'noop', reason: `valid; renewal due at ${best.renewAfter.toISOString()}` };
+  if (drifted.length === 0) return { action: 'noop', reason: `valid; renewal due at ${isoTime(best.renewAfter)}` };
   return {
     action: 'repair',
     reason: `copy in ${best.namespace} is valid; ${drifted.join(', ')} differ`,

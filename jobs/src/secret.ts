@@ -1,6 +1,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { MANAGED_LABELS, NOT_AFTER_ANNOTATION, RENEW_AFTER_ANNOTATION } from './issuer-contract.ts';
 import type { TlsFiles } from './rotation.ts';
+import { rfc3339 } from './utc-time.ts';
 
 export interface SecretSpec {
   readonly name: string;
@@ -47,11 +48,6 @@ export function filesOf(secret: V1Secret | undefined): TlsFiles | undefined {
   );
   if (tlsCrt === undefined || tlsKey === undefined || caCrt === undefined) return undefined;
   return { tlsCrt, tlsKey, caCrt };
-}
-
-/** RFC 3339 without milliseconds, the form Kubernetes itself writes. */
-export function rfc3339(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function base64(text: string): string {

@@ -52,9 +52,11 @@ describe('CSR status', () => {
     expect(outcomeOf(csr({ conditions: [{ type: 'Failed', status: 'True', reason: 'SignerError' }] }))).toEqual({ state: 'failed', reason: 'SignerError' });
   });
 
-  test('GIVEN an approval WHEN added THEN the object keeps its conditions and gains Approved', () => {
+  test('GIVEN an approval WHEN added THEN the object keeps its conditions and gains Approved, its time already text as JSON.stringify would write it', () => {
     const approved = withApproval(csr(undefined), new Date('2025-01-01T00:00:00Z'));
-    expect(approved.status?.conditions).toEqual([expect.objectContaining({ type: 'Approved', status: 'True', reason: 'CertIssuerVerified' })]);
+    expect(approved.status?.conditions).toEqual([
+      expect.objectContaining({ type: 'Approved', status: 'True', reason: 'CertIssuerVerified', lastUpdateTime: '2025-01-01T00:00:00.000Z' }),
+    ]);
     expect(outcomeOf(approved)).toEqual({ state: 'pending' });
   });
 
