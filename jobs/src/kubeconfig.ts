@@ -17,9 +17,9 @@ interface KubeconfigFile {
  * auth-provider plugins are refused with a clear message rather than half-supported.
  */
 export async function connectionFromKubeconfig(path: string): Promise<Connection> {
-  // Loaded here only: the Job, in its pod, never reads a kubeconfig, and the yaml package is three
-  // quarters of the bundle, whose evaluation every run paid for at start-up.
-  const { parse } = await import('yaml');
+  // Loaded here only: the Job, in its pod, never reads a kubeconfig, and the yaml package would be
+  // three quarters of the bundle, read and held in memory by every run.
+  const { parse } = await import('./yaml.ts');
   let file: KubeconfigFile;
   try {
     file = parse(readFileSync(path, 'utf8')) as KubeconfigFile;

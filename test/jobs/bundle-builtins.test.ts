@@ -1,7 +1,8 @@
 // The cert-issuer bundle loads Node's built-in modules it imports and nothing more: jobs/build.mjs
 // reads only the imported names from them, so none of their lazy properties (fs.Dir, fs.promises,
 // and the like) loads a module of its own. Every module loaded costs the Job start-up time, and
-// enough of them have V8 compile Node's module loader with Maglev, 2 MiB of the Job's RSS.
+// enough of them have V8 compile Node's module loader with Maglev, 2 MiB of the Job's RSS. Nor
+// does it load the yaml package, which jobs/build.mjs puts in a file of its own.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,5 +51,27 @@ describe('GIVEN the cert-issuer bundle', () => {
     const extra = modulesLoaded(bundle, ['--help']).filter((name) => !byBuiltinsAlone.includes(name));
 
     expect(extra).toEqual([]);
+  });
+});
+
+describe('GIVEN the cert-issuer bundle and the yaml file beside it', () => {
+  test('WHEN it is read THEN the issuer holds none of yaml, and imports its file only where a kubeconfig is read', () => {
+    const source = readFileSync(bundle, 'utf8');
+
+    expect([...source.matchAll(/import\("([^"]+)"\)/g)].map(([, file]) => file)).toEqual(['./cert-issuer-yaml.mjs']);
+    expect(source).not.toContain('parseAllDocuments');
+    expect(readFileSync(join(scratch, 'cert-issuer-yaml.mjs'), 'utf8')).toContain('parseAllDocuments');
+  });
+
+  test('WHEN it runs with a kubeconfig that is not YAML THEN yaml, from its file, names the problem in one line (exit 2)', () => {
+    const kubeconfig = join(scratch, 'kubeconfig');
+    writeFileSync(kubeconfig, 'clusters: [\n  - {name: x\n');
+
+    const result = spawnSync(process.execPath, [bundle, '--common-name=reader', '--secret-name=assets-tls', '--namespaces=cozy-system', `--kubeconfig=${kubeconfig}`], {
+      encoding: 'utf8', env: { PATH: process.env.PATH },
+    });
+
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining(`--kubeconfig: cannot load ${kubeconfig}: Flow map in block collection must be sufficiently indented`)]);
   });
 });

@@ -42,7 +42,7 @@ describe('GIVEN jobs/Dockerfile', () => {
     expect(stage()).toContain('USER 65532:65532');
     // V8 accepts a code cache only under the flags it was made with.
     expect(stageEnv('compile-cache').NODE_OPTIONS).toBe(stageEnv().NODE_OPTIONS);
-    expect(stage()).toContain('COPY --from=build /src/jobs/build/cert-issuer.mjs /app/cert-issuer.mjs');
+    expect(stage()).toContain('COPY --from=build /src/jobs/build/cert-issuer.mjs /src/jobs/build/cert-issuer-yaml.mjs /app/');
   });
 });
 
@@ -67,7 +67,7 @@ describe('GIVEN the bundle and the cache made by the compile-cache stage', () =>
     const made = spawnSync(command, commandArgs, { env: { ...stageEnv('compile-cache'), NODE_COMPILE_CACHE: cache }, encoding: 'utf8' });
     expect(made.status).toBe(0);
     // Readable by the Job's user, writable by nobody but root (the image's read-only root).
-    for (const path of [app, join(app, 'cert-issuer.mjs'), cache, ...readdirSync(cache, { recursive: true }).map((entry) => join(cache, String(entry)))]) {
+    for (const path of [app, ...readdirSync(app).map((entry) => join(app, entry)), cache, ...readdirSync(cache, { recursive: true }).map((entry) => join(cache, String(entry)))]) {
       chmodSync(path, statSync(path).isDirectory() ? 0o555 : 0o444);
     }
   });
