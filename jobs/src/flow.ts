@@ -121,10 +121,12 @@ async function issue(run: Run): Promise<{ csrName: string; certificate: Certific
   const created = await kube.createCsr(request);
   log.info('create-csr', 'CSR created', { csr: csrName, signer: config.signerName, username });
 
-  // The watch starts at the created version, on a connection of its own, so its handshake
-  // overlaps the approval; a failed approval stops it.
+  // The watch starts at the created version, on a connection of its own, before the CSR is
+  // verified, so its handshake overlaps the verification and the approval; a failed approval
+  // stops it.
   const stopWaiting = new AbortController();
-  const [, certificatePem] = await Promise.all([
+  const [certificatePem] = await Promise.all([
+    waitForCertificate(run, csrName, created.metadata!.resourceVersion!, stopWaiting.signal),
     verifyAndApprove(run, created, {
       uid: created.metadata!.uid!,
       commonName: config.commonName,
@@ -137,7 +139,6 @@ async function issue(run: Run): Promise<{ csrName: string; certificate: Certific
       stopWaiting.abort(error);
       throw error;
     }),
-    waitForCertificate(run, csrName, created.metadata!.resourceVersion!, stopWaiting.signal),
   ]);
   return { csrName, certificate: checkIssued(run, certificatePem, key) };
 }
