@@ -184,8 +184,8 @@ async function verifyAndApprove(run: Run, created: V1CertificateSigningRequest, 
 
 /**
  * Watches the CSR from `resourceVersion` until the signer fills in the certificate, a
- * Denied/Failed condition appears, the deadline passes or `stop` is aborted (with the reason). A dropped watch is resumed from a
- * fresh list, so an event that fell between the two is not missed.
+ * Denied/Failed condition appears, the deadline passes or `stop` is aborted (with the reason). A
+ * dropped watch is resumed from a fresh list, so an event that fell between the two is not missed.
  */
 function waitForCertificate(run: Run, name: string, resourceVersion: string, stop: AbortSignal): Promise<string> {
   const { kube, log, config, clock } = run;
