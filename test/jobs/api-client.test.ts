@@ -17,6 +17,7 @@ let connections = 0;
 beforeEach(async () => {
   connections = 0;
   server = createServer({ key: serverKey.privateKeyPem, cert: serverCert }, (req, res) => {
+    if (req.url!.startsWith('/unanswered')) return;
     if (req.url!.includes('watch=1')) {
       // A watch: one event, then the stream stays open until the client goes.
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -62,4 +63,16 @@ test('GIVEN a watch in progress WHEN the client makes calls THEN they are answer
   expect(ended).toBeNull();
   expect(after).toEqual({ path: '/after-watch' });
   expect(connections).toBe(2);
+});
+
+test('GIVEN a watch the server has not answered yet WHEN it is aborted THEN it ends cleanly, with no error', async () => {
+  const client = new ApiClient({ server: `https://localhost:${(server.address() as AddressInfo).port}`, ca: ca.certPem, token: 'test-token' });
+  let ended: unknown = 'still open';
+  const watch = client.watch('/unanswered?watch=1', () => undefined, (error) => (ended = error));
+  await until('the server has the request', () => connections === 1);
+
+  watch.abort();
+  await until('the watch reports its end', () => ended !== 'still open');
+
+  expect(ended).toBeNull();
 });
