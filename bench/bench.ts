@@ -34,6 +34,7 @@ const compileCache = join(scratch, 'compile-cache');
 makeCompileCache(join(root, 'jobs/build/cert-issuer.mjs'), compileCache);
 makeCompileCache(namedBundle, compileCache);
 makeCompileCache(join(root, 'bench/issuer-io-floor.mjs'), compileCache);
+makeCompileCache(join(root, 'bench/issue-floor.mjs'), compileCache);
 
 log(`synth floors: npm run synth, the bin, node -e 0, npm running a no-op script, the libraries alone, ${PAIRS} rounds`);
 const floors = await benchSynthFloors(PAIRS);
@@ -83,6 +84,8 @@ const results = {
   issue_ms_median: atMost(round(issuance.issue.aMedianMs), 200),
   issue_shell_ms_median: round(issuance.issue.bMedianMs),
   issue_ratio: atMost(round(issuance.issue.ratio, 3), 0.12),
+  issue_floor_ms_median: round(median(issuance.issueFloor.map((run) => run.ms))),
+  issue_floor_ratio: round(median(issuance.issueFloor.map((run) => run.ms)) / issuance.issue.bMedianMs, 3),
   issue_floor_rsa_keygen_ms_median: round(issuance.keygenMsMedian),
   noop_ms_median: atMost(round(median(issuance.noop.map((run) => run.ms))), 100),
   noop_writes: atMost(issuance.noopWrites, 0),
@@ -122,6 +125,8 @@ const table = [
   row('issue: cert-issuer, cold start to Secret written', r.issue_ms_median, ' ms'),
   row('issue: manual shell flow (openssl + kubectl)', r.issue_shell_ms_median, ' ms'),
   row('issue ratio (ours / shell)', r.issue_ratio),
+  row('floor: the calls and the key every issuance needs, without the issuer\'s checks, logs or decisions (bench/issue-floor.mjs), run before each run of the comparison', r.issue_floor_ms_median, ' ms'),
+  row('floor ratio (that floor / shell)', r.issue_floor_ratio),
   row('floor: one RSA key of the Job\'s size from node:crypto, in a fresh process (sampled before each run of the issue comparison)', r.issue_floor_rsa_keygen_ms_median, ' ms'),
   row('no-op run (valid certificate)', r.noop_ms_median, ' ms'),
   row('no-op API writes', r.noop_writes),

@@ -2,9 +2,14 @@
 // the published manual flow (openssl + kubectl), each run from "no Secret" to "Secret written";
 // then the no-op run with a valid certificate, whose writes are counted in the API's audit log.
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseCommand } from '../jobs/src/config.ts';
+import { encodeCsr } from '../jobs/src/csr-encoding.ts';
+import { buildCsrObject } from '../jobs/src/csr.ts';
+import { buildTlsSecret } from '../jobs/src/secret.ts';
 import type { PlaneState } from '../test/e2e/harness/env.ts';
 import { auditEventsSince, bootstrapOnly, loadDist, writesAmong } from '../test/e2e/harness/testkit.ts';
 import { compare, type Comparison, measure, median, type Run } from './measure.ts';
@@ -16,6 +21,8 @@ const bundle = join(root, 'jobs/build/cert-issuer.mjs');
 
 export interface IssuanceResults {
   readonly issue: Comparison;
+  /** bench/issue-floor.mjs, run before each run of the issue comparison (after its warm-ups). */
+  readonly issueFloor: Run[];
   readonly noop: Run[];
   /** Writes by the issuer's ServiceAccount during all no-op runs, from the audit log. */
   readonly noopWrites: number;
@@ -83,7 +90,12 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
     };
     const keyBits = Number(args.find((arg) => arg.startsWith('--key-bits='))!.split('=')[1]);
     const keygen: number[] = [];
+    const floorPlan = join(serviceAccountDir, 'issue-floor-plan.json');
+    writeFileSync(floorPlan, JSON.stringify(issueFloorPlan(args, readFileSync(state.caCert, 'utf8'))));
+    const issueFloor: Run[] = [];
     const issue = await compare(pairs, issuer, manual, () => {
+      deleteSecrets();
+      issueFloor.push(measure({ command: process.execPath, args: [join(root, 'bench/issue-floor.mjs'), floorPlan], env }));
       deleteSecrets();
       keygen.push(keygenMs(keyBits));
     });
@@ -99,7 +111,7 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
     const issueTimeline = timeline(medianIssue);
     const ioFloor = join(root, 'bench/issuer-io-floor.mjs');
     const ioFloorPeakRssMiB = Math.max(...Array.from({ length: pairs }, () => measure({ command: process.execPath, args: [ioFloor], env }).peakRssMiB));
-    const results = { issue, noop, noopWrites, bringUpMs, keygenMsMedian, ioFloorPeakRssMiB, issueTimeline };
+    const results = { issue, issueFloor: issueFloor.slice(2), noop, noopWrites, bringUpMs, keygenMsMedian, ioFloorPeakRssMiB, issueTimeline };
     if (profiledBundle === undefined) return results;
 
     const profiled = () => profile([profiledBundle, ...args], issuerCategories, env);
@@ -111,3 +123,27 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
   }
 }
 
+/**
+ * What bench/issue-floor.mjs sends, made by the issuer's own code from the Job's args: the CSR
+ * (from a key made here, so the admission policy sees the issuer's request) and the Secret,
+ * whose tls.crt the floor fills in with the signer's certificate.
+ */
+function issueFloorPlan(jobArgs: string[], caPem: string) {
+  const command = parseCommand(jobArgs, { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '7445' });
+  if (command.command !== 'ensure') throw new Error('the Job\'s args are not an ensure command');
+  const { config } = command;
+  const key = generateKeyPairSync('rsa', {
+    modulusLength: config.keyBits,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const requestPem = encodeCsr({ commonName: config.commonName, organization: config.organization }, { privateKeyPem: key.privateKey, publicKeyPem: key.publicKey }, config.keyBits);
+  const lifetime = new Date(Date.now() + config.expirationSeconds * 1000);
+  return {
+    keyBits: config.keyBits,
+    namespaces: config.namespaces,
+    csr: buildCsrObject({ name: `${config.secretName}-f100f100`, secretName: config.secretName, requestPem, signerName: config.signerName, expirationSeconds: config.expirationSeconds }),
+    secret: buildTlsSecret({ name: config.secretName, namespace: '', files: { tlsCrt: '', tlsKey: key.privateKey, caCrt: caPem }, notAfter: lifetime, renewAfter: lifetime }),
+    helmRepositories: config.refreshHelmRepositories,
+  };
+}
