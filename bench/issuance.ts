@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseCommand } from '../jobs/src/config.ts';
 import { encodeCsr } from '../jobs/src/csr-encoding.ts';
 import { buildCsrObject } from '../jobs/src/csr.ts';
+import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../jobs/src/issuer-contract.ts';
 import { buildTlsSecret } from '../jobs/src/secret.ts';
 import type { PlaneState } from '../test/e2e/harness/env.ts';
 import { auditEventsSince, bootstrapOnly, loadDist, writesAmong } from '../test/e2e/harness/testkit.ts';
@@ -145,5 +146,6 @@ function issueFloorPlan(jobArgs: string[], caPem: string) {
     csr: buildCsrObject({ name: `${config.secretName}-f100f100`, secretName: config.secretName, requestPem, signerName: config.signerName, expirationSeconds: config.expirationSeconds }),
     secret: buildTlsSecret({ name: config.secretName, namespace: '', files: { tlsCrt: '', tlsKey: key.privateKey, caCrt: caPem }, notAfter: lifetime, renewAfter: lifetime }),
     helmRepositories: config.refreshHelmRepositories,
+    reconcileAnnotation: RECONCILE_REQUESTED_AT_ANNOTATION,
   };
 }

@@ -2,7 +2,8 @@
 // every issuance needs, in the issuer's order, with none of its checks, logs, retries or
 // decisions. Run as the Job runs (an ES module file, the image's environment) with the mounted
 // token and CA; `--help` only exits, for the compile cache. argv[2] is the plan bench/issuance.ts
-// writes: the CSR object, the Secret to write in each namespace, the HelmRepositories to refresh.
+// writes: the CSR object, the Secret to write in each namespace, the HelmRepositories to refresh
+// and Flux's annotation that asks for it.
 //
 // - One kept-alive connection for the calls, one more for the watch, opened right after the create.
 // - Both Secrets read first: a run must know whether to issue before it spends a key.
@@ -85,7 +86,7 @@ await Promise.all([
   ...plan.helmRepositories.map(({ namespace, name: repo }) => call(
     'PATCH',
     `/apis/source.toolkit.fluxcd.io/v1/namespaces/${namespace}/helmrepositories/${repo}`,
-    { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': String(Date.now()) } } },
+    { metadata: { annotations: { [plan.reconcileAnnotation]: String(Date.now()) } } },
     'application/merge-patch+json',
   )),
   call('DELETE', `${csrs}/${name}`),
