@@ -2,11 +2,11 @@
 // the published manual flow (openssl + kubectl), each run from "no Secret" to "Secret written";
 // then the no-op run with a valid certificate, whose writes are counted in the API's audit log.
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCommand } from '../jobs/src/config.ts';
+import { generateKey } from '../jobs/src/certificate.ts';
+import { type Config, parseCommand } from '../jobs/src/config.ts';
 import { encodeCsr } from '../jobs/src/csr-encoding.ts';
 import { buildCsrObject } from '../jobs/src/csr.ts';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../jobs/src/issuer-contract.ts';
@@ -89,16 +89,16 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
     const deleteSecrets = () => {
       for (const namespace of namespaces) kubectl('delete', 'secret', secretName, '-n', namespace, '--ignore-not-found', '--wait=true');
     };
-    const keyBits = Number(args.find((arg) => arg.startsWith('--key-bits='))!.split('=')[1]);
+    const config = issuerConfig(args);
     const keygen: number[] = [];
     const floorPlan = join(serviceAccountDir, 'issue-floor-plan.json');
-    writeFileSync(floorPlan, JSON.stringify(issueFloorPlan(args, readFileSync(state.caCert, 'utf8'))));
+    writeFileSync(floorPlan, JSON.stringify(await issueFloorPlan(config, readFileSync(state.caCert, 'utf8'))));
     const issueFloor: Run[] = [];
     const issue = await compare(pairs, issuer, manual, () => {
       deleteSecrets();
       issueFloor.push(measure({ command: process.execPath, args: [join(root, 'bench/issue-floor.mjs'), floorPlan], env }));
       deleteSecrets();
-      keygen.push(keygenMs(keyBits));
+      keygen.push(keygenMs(config.keyBits));
     });
     const keygenMsMedian = median(keygen);
 
@@ -124,27 +124,27 @@ export async function benchIssuance(state: PlaneState, pairs: number, noopRuns: 
   }
 }
 
+/** The Job's args, read by the issuer's own parser, its endpoint on loopback as the bench runs it. */
+function issuerConfig(jobArgs: string[]): Config {
+  const command = parseCommand(jobArgs, { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '7445' });
+  if (command.command !== 'ensure') throw new Error('the Job\'s args are not an ensure command');
+  return command.config;
+}
+
 /**
- * What bench/issue-floor.mjs sends, made by the issuer's own code from the Job's args: the CSR
+ * What bench/issue-floor.mjs sends, made by the issuer's own code from the Job's config: the CSR
  * (from a key made here, so the admission policy sees the issuer's request) and the Secret,
  * whose tls.crt the floor fills in with the signer's certificate.
  */
-function issueFloorPlan(jobArgs: string[], caPem: string) {
-  const command = parseCommand(jobArgs, { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '7445' });
-  if (command.command !== 'ensure') throw new Error('the Job\'s args are not an ensure command');
-  const { config } = command;
-  const key = generateKeyPairSync('rsa', {
-    modulusLength: config.keyBits,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  const requestPem = encodeCsr({ commonName: config.commonName, organization: config.organization }, { privateKeyPem: key.privateKey, publicKeyPem: key.publicKey }, config.keyBits);
+async function issueFloorPlan(config: Config, caPem: string) {
+  const key = await generateKey(config.keyBits);
+  const requestPem = encodeCsr({ commonName: config.commonName, organization: config.organization }, key, config.keyBits);
   const lifetime = new Date(Date.now() + config.expirationSeconds * 1000);
   return {
     keyBits: config.keyBits,
     namespaces: config.namespaces,
     csr: buildCsrObject({ name: `${config.secretName}-f100f100`, secretName: config.secretName, requestPem, signerName: config.signerName, expirationSeconds: config.expirationSeconds }),
-    secret: buildTlsSecret({ name: config.secretName, namespace: '', files: { tlsCrt: '', tlsKey: key.privateKey, caCrt: caPem }, notAfter: lifetime, renewAfter: lifetime }),
+    secret: buildTlsSecret({ name: config.secretName, namespace: '', files: { tlsCrt: '', tlsKey: key.privateKeyPem, caCrt: caPem }, notAfter: lifetime, renewAfter: lifetime }),
     helmRepositories: config.refreshHelmRepositories,
     reconcileAnnotation: RECONCILE_REQUESTED_AT_ANNOTATION,
   };
