@@ -1,11 +1,11 @@
-// One style for the synth side (src/) and the issuer (jobs/src/), checked in `npm test`.
+// One style for the synth side (src/) and the issuer (cert-issuer/src/), checked in `npm test`.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config({
   // Generated or built: imports/ is cdk8s import's output, lib/ is tsc's.
-  ignores: ['lib/', 'imports/', 'dist/', 'node_modules/', 'jobs/build/'],
+  ignores: ['lib/', 'imports/', 'dist/', 'node_modules/', 'cert-issuer/build/'],
 }, {
-  files: ['src/**/*.ts', 'jobs/src/**/*.ts'],
+  files: ['src/**/*.ts', 'cert-issuer/src/**/*.ts'],
   languageOptions: {
     parser: tseslint.parser,
     parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -32,10 +32,10 @@ export default tseslint.config({
     'max-len': ['error', { code: 160, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true }],
   },
 }, {
-  files: ['jobs/src/**/*.ts'],
+  files: ['cert-issuer/src/**/*.ts'],
   rules: {
     // V8's toISOString looks up the local time zone, and its first call loads ICU's time zone data:
-    // 1 MiB of the Job's peak RSS. jobs/src/utc-time.ts writes the same text without it.
-    'no-restricted-properties': ['error', { property: 'toISOString', message: 'use isoTime or rfc3339 from jobs/src/utc-time.ts' }],
+    // 1 MiB of the Job's peak RSS. cert-issuer/src/utc-time.ts writes the same text without it.
+    'no-restricted-properties': ['error', { property: 'toISOString', message: 'use isoTime or rfc3339 from cert-issuer/src/utc-time.ts' }],
   },
 });

@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { withPlane } from '../test/e2e/harness/lifecycle.ts';
-import { loadDist } from '../test/e2e/harness/testkit.ts';
+import { withPlane } from '../test/plane/lifecycle.ts';
+import { loadDist } from '../test/plane/testkit.ts';
 import { benchIssuance } from './issuance.ts';
 import { median } from './measure.ts';
 import { type Breakdown, issuerCategories, profile, synthCategories } from './profile.ts';
@@ -24,14 +24,14 @@ const scratch = mkdtempSync(join(tmpdir(), 'fab-bench-'));
 log('building the cert-issuer bundle, and a copy with its names kept for the profiles');
 execFileSync('npm', ['run', '--silent', 'build:job'], { stdio: 'inherit' });
 // What the image carries: the issuer's file, and the yaml file it imports only for a kubeconfig.
-const issuerBytes = statSync(join(root, 'jobs/build/cert-issuer.mjs')).size;
-const bundleBytes = issuerBytes + statSync(join(root, 'jobs/build/cert-issuer-yaml.mjs')).size;
+const issuerBytes = statSync(join(root, 'cert-issuer/build/cert-issuer.mjs')).size;
+const bundleBytes = issuerBytes + statSync(join(root, 'cert-issuer/build/cert-issuer-yaml.mjs')).size;
 const namedBundle = join(scratch, 'cert-issuer.mjs');
-execFileSync(process.execPath, [join(root, 'jobs/build.mjs'), '--keep-names', '--outfile', namedBundle], { stdio: 'inherit' });
+execFileSync(process.execPath, [join(root, 'cert-issuer/build.mjs'), '--keep-names', '--outfile', namedBundle], { stdio: 'inherit' });
 const jobArgs: string[] = loadDist('dev').job.spec.template.spec.containers[0].args;
 // Both bundles run with V8's compile cache, as the image runs its bundle.
 const compileCache = join(scratch, 'compile-cache');
-makeCompileCache(join(root, 'jobs/build/cert-issuer.mjs'), compileCache);
+makeCompileCache(join(root, 'cert-issuer/build/cert-issuer.mjs'), compileCache);
 makeCompileCache(namedBundle, compileCache);
 makeCompileCache(join(root, 'bench/issuer-io-floor.mjs'), compileCache);
 makeCompileCache(join(root, 'bench/issue-floor.mjs'), compileCache);
@@ -49,8 +49,8 @@ const rssFloorMiB = issuerRssFloorMiB(PAIRS);
 log('CPU profiles: synth of the examples and of 1,000 fresh clusters, the issuer until its first request');
 generateClusters(join(scratch, 'clusters-1000'), 1000);
 const synthProfiles = {
-  'synth, 2 example clusters': profile([join(root, 'src/cli.mjs'), '--out', join(scratch, 'out-examples')], synthCategories),
-  'synth, 1,000 clusters, fresh folder': profile([join(root, 'src/cli.mjs'), '--clusters', join(scratch, 'clusters-1000'), '--out', join(scratch, 'out-1000')], synthCategories),
+  'synth, 2 example clusters': profile([join(root, 'src/cli/cli.mjs'), '--out', join(scratch, 'out-examples')], synthCategories),
+  'synth, 1,000 clusters, fresh folder': profile([join(root, 'src/cli/cli.mjs'), '--clusters', join(scratch, 'clusters-1000'), '--out', join(scratch, 'out-1000')], synthCategories),
 };
 const startupProfile = await withFakeServiceAccount((serviceAccountDir) =>
   profile(['--import', join(root, 'bench/exit-at-first-connect.mjs'), namedBundle, ...jobArgs], issuerCategories, issuerEnv(serviceAccountDir, 7445, compileCache)));
@@ -107,7 +107,7 @@ const row = (what: string, figure: Figure, unit = '', shown?: string) => typeof 
 const r = results;
 const table = [
   row('synth: `npm run synth` (2 example clusters, output up to date)', r.synth_ms_median, ' ms'),
-  row('synth: the bin, `node src/cli.mjs` (what `npm run synth` runs)', r.synth_bin_ms_median, ' ms'),
+  row('synth: the bin, `node src/cli/cli.mjs` (what `npm run synth` runs)', r.synth_bin_ms_median, ' ms'),
   row('floor: `npm run` of a script that does nothing', r.floor_npm_run_ms_median, ' ms'),
   row('floor: `node -e 0`', r.floor_node_ms_median, ' ms'),
   row('floor: Node loading cdk8s, cdk8s-plus-28 and yaml alone (bundled, and run as the bin runs its bundle)', r.floor_synth_libraries_ms_median, ' ms'),
@@ -177,7 +177,7 @@ from \`/usr/bin/time\`. Issuance runs go from "no Secret" to "Secret written in 
 against a real kube-apiserver and kube-controller-manager on this machine; the no-op writes are
 counted in the API server's audit log. Start-up is timed to the TCP connection of the issuer's
 first API request, on a loopback listener. The issuer runs with the image's environment, read
-from jobs/Dockerfile (its NODE_OPTIONS, if any, and V8's compile cache, made the way the image's is).
+from cert-issuer/Dockerfile (its NODE_OPTIONS, if any, and V8's compile cache, made the way the image's is).
 
 | Measure | Value | Target | |
 | --- | --- | --- | --- |

@@ -5,20 +5,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKey } from '../jobs/src/certificate.ts';
-import { type Config, parseCommand } from '../jobs/src/config.ts';
-import { encodeCsr } from '../jobs/src/csr-encoding.ts';
-import { buildCsrObject } from '../jobs/src/csr.ts';
-import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../jobs/src/issuer-contract.ts';
-import { buildTlsSecret } from '../jobs/src/secret.ts';
-import type { PlaneState } from '../test/e2e/harness/env.ts';
-import { auditEventsSince, bootstrapOnly, loadDist, writesAmong } from '../test/e2e/harness/testkit.ts';
+import { generateKey } from '../cert-issuer/src/certificate.ts';
+import { type Config, parseCommand } from '../cert-issuer/src/config.ts';
+import { encodeCsr } from '../src/contract/csr-encoding.ts';
+import { buildCsrObject } from '../cert-issuer/src/csr.ts';
+import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../src/contract/issuer-contract.ts';
+import { buildTlsSecret } from '../cert-issuer/src/secret.ts';
+import type { PlaneState } from '../test/plane/env.ts';
+import { auditEventsSince, bootstrapOnly, loadDist, writesAmong } from '../test/plane/testkit.ts';
 import { compare, type Comparison, measure, median, type Run } from './measure.ts';
 import { type Breakdown, issuerCategories, profile } from './profile.ts';
 import { issuerEnv, keygenMs } from './startup.ts';
 
 const root = process.cwd();
-const bundle = join(root, 'jobs/build/cert-issuer.mjs');
+const bundle = join(root, 'cert-issuer/build/cert-issuer.mjs');
 
 export interface IssuanceResults {
   readonly issue: Comparison;

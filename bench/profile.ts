@@ -78,14 +78,14 @@ export const leaf = (name: RegExp) => (stack: readonly CallFrame[]) => name.test
 
 const startUp: Category[] = [
   ['garbage collection', leaf(/^\(garbage collector\)$/)],
-  // The issuer is an ES module; the bin runs its bundle as a vm.Script (src/bundle.mjs).
+  // The issuer is an ES module; the bin runs its bundle as a vm.Script (src/cli/bundle.mjs).
   ['compile the bundle (V8 parse, or its code cache)', (stack) => calls(/^compileSourceTextModule$/)(stack) || stack.some((frame) => frame.functionName === 'Script' && frame.url === 'node:vm')],
   ['load Node built-ins', calls(/^compileForInternalLoader$/)],
 ];
 const outsideJs: Category = ['Node and V8 outside JS (start-up, exit)', leaf(/^\((program|root|idle)\)$/)];
 const loader: Category = ['Node start-up and module loader', runs(/^node:internal\/(modules|main|process|bootstrap)\//)];
 
-/** Synth (`src/cli.mjs`): the steps of src/main.ts, by the functions that run them. */
+/** Synth (`src/cli/cli.mjs`): the steps of src/cli/main.ts, by the functions that run them. */
 export const synthCategories: Category[] = [
   ...startUp,
   ['read and check the configs', calls(/^loadClusterConfigs$/)],

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stageEnv } from '../test/jobs/dockerfile.ts';
+import { stageEnv } from '../test/cert-issuer/dockerfile.ts';
 import { measure, median } from './measure.ts';
 
 /** Runs `body` with a ServiceAccount mount whose token no API server would accept. */
@@ -23,13 +23,13 @@ export async function withFakeServiceAccount<T>(body: (serviceAccountDir: string
   }
 }
 
-/** What a stage of jobs/Dockerfile sets for Node (NODE_OPTIONS and the like), but the compile cache's path. */
+/** What a stage of cert-issuer/Dockerfile sets for Node (NODE_OPTIONS and the like), but the compile cache's path. */
 function imageSettings(stageName?: string): Record<string, string> {
   const { NODE_COMPILE_CACHE: _path, ...settings } = stageEnv(stageName);
   return settings;
 }
 
-/** V8's compile cache of `bundle` in `dir`, made as jobs/Dockerfile makes the image's: one `--help` run with that stage's settings. */
+/** V8's compile cache of `bundle` in `dir`, made as cert-issuer/Dockerfile makes the image's: one `--help` run with that stage's settings. */
 export function makeCompileCache(bundle: string, dir: string): void {
   execFileSync(process.execPath, [bundle, '--help'], { env: { ...imageSettings('compile-cache'), NODE_COMPILE_CACHE: dir }, stdio: 'ignore' });
 }
@@ -75,7 +75,7 @@ export function timeToFirstRequest(nodeArgs: readonly string[], compileCache: st
  * opens a TLS connection to the same listener with the same CA, alternated.
  */
 export async function benchStartup(rounds: number, args: readonly string[], compileCache: string): Promise<{ issuerMs: number; floorMs: number }> {
-  const bundle = join(process.cwd(), 'jobs/build/cert-issuer.mjs');
+  const bundle = join(process.cwd(), 'cert-issuer/build/cert-issuer.mjs');
   const floor = `require('tls').connect({ host: '127.0.0.1', port: Number(process.env.KUBERNETES_SERVICE_PORT),
     ca: require('fs').readFileSync(process.env.CERT_ISSUER_SERVICEACCOUNT_DIR + '/ca.crt') }).on('error', () => {})`;
   const issuer: number[] = [];

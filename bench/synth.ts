@@ -3,7 +3,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { build } from 'esbuild';
-import { bundleOptions } from '../src/bundle.mjs';
+import { bundleOptions } from '../src/cli/bundle.mjs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compare, type Comparison, measure, median, type Run } from './measure.ts';
@@ -18,7 +18,7 @@ export async function benchSynth(pairs: number): Promise<Comparison> {
     // The template's `app: npx ts-node main.ts`; this package is ESM, which ts-node runs as a loader.
     const cdk8sCli = () => measure({
       command: 'npx',
-      args: ['cdk8s', 'synth', '--app', `node --loader ts-node/esm src/main.ts --out ${join(scratch, 'cli')}`, '--output', join(scratch, 'cdk8s.out')],
+      args: ['cdk8s', 'synth', '--app', `node --loader ts-node/esm src/cli/main.ts --out ${join(scratch, 'cli')}`, '--output', join(scratch, 'cdk8s.out')],
       cwd: root,
       env: { ...process.env, NODE_NO_WARNINGS: '1' },
     });
@@ -40,12 +40,12 @@ export async function benchSynthFloors(rounds: number): Promise<{ npmSynthMs: nu
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'floor', private: true, scripts: { noop: 'true' } }));
     const libraries = join(scratch, 'libraries.cjs');
     await build({ ...bundleOptions, stdin: { contents: "import 'cdk8s'; import 'cdk8s-plus-28'; import 'yaml';", resolveDir: root }, outfile: libraries });
-    const runLibraries = `import { runBundle } from ${JSON.stringify(pathToFileURL(join(root, 'src/bundle.mjs')).href)}; runBundle(${JSON.stringify(libraries)}, { saveCodeCache: true });`;
+    const runLibraries = `import { runBundle } from ${JSON.stringify(pathToFileURL(join(root, 'src/cli/bundle.mjs')).href)}; runBundle(${JSON.stringify(libraries)}, { saveCodeCache: true });`;
     const commands = {
       librariesMs: { command: process.execPath, args: ['--input-type=module', '-e', runLibraries] },
       npmSynthMs: { command: npm, args: ['run', '--silent', 'synth', '--', '--out', join(scratch, 'out')], cwd: root },
-      binMs: { command: process.execPath, args: [join(root, 'src/cli.mjs'), '--out', join(scratch, 'out')], cwd: root },
-      binHelpMs: { command: process.execPath, args: [join(root, 'src/cli.mjs'), '--help'], cwd: root },
+      binMs: { command: process.execPath, args: [join(root, 'src/cli/cli.mjs'), '--out', join(scratch, 'out')], cwd: root },
+      binHelpMs: { command: process.execPath, args: [join(root, 'src/cli/cli.mjs'), '--help'], cwd: root },
       nodeMs: { command: process.execPath, args: ['-e', '0'] },
       npmMs: { command: npm, args: ['run', '--silent', 'noop'], cwd: scratch },
     };
@@ -94,7 +94,7 @@ export function benchSynthScaling(rounds: number, sizes: readonly number[]): Sca
         const out = join(scratch, `out-${size}-${round + 1}`);
         const synth = () => measure({
           command: process.execPath,
-          args: [join(root, 'src/cli.mjs'), '--clusters', join(scratch, `clusters-${size}`), '--out', out],
+          args: [join(root, 'src/cli/cli.mjs'), '--clusters', join(scratch, `clusters-${size}`), '--out', out],
           cwd: root,
         });
         const fresh = synth();

@@ -1,7 +1,7 @@
 // `npm run reference`: writes the JSON Schema of the cluster configs and the README's field
-// reference from the schema in src/cluster-config.ts.
+// reference from the schema in src/config/cluster-config.ts.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { JSON_SCHEMA_PATH, jsonSchemaText, withReference } from '../src/config-reference.ts';
+import { JSON_SCHEMA_PATH, jsonSchemaText, withReference } from '../src/config/config-reference.ts';
 
 writeFileSync(JSON_SCHEMA_PATH, jsonSchemaText());
 writeFileSync('README.md', withReference(readFileSync('README.md', 'utf8')));

@@ -1,8 +1,8 @@
 import { App, Chart, Testing } from 'cdk8s';
-import { ApiEndpoint } from '../../src/api-endpoint.ts';
-import { AssetsBootstrap, type AssetsBootstrapProps } from '../../src/assets-bootstrap.ts';
-import { loadClusterConfig } from '../../src/cluster-config.ts';
-import { assetsBootstrapProps, FluxAssetsBootstrap } from '../../src/flux-assets-bootstrap.ts';
+import { ApiEndpoint } from '../../src/contract/api-endpoint.ts';
+import { AssetsBootstrap, type AssetsBootstrapProps } from '../../src/constructs/assets-bootstrap.ts';
+import { loadClusterConfig } from '../../src/config/cluster-config.ts';
+import { assetsBootstrapProps, FluxAssetsBootstrap } from '../../src/constructs/flux-assets-bootstrap.ts';
 import { ISSUER_IMAGE, SERVER_IMAGE, synth } from './synth.ts';
 
 const props: AssetsBootstrapProps = {

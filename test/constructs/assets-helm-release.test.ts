@@ -1,7 +1,7 @@
-import { ApiEndpoint } from '../../src/api-endpoint.ts';
-import { AssetsHelmRelease, UpgradeRemediation } from '../../src/assets-helm-release.ts';
-import { AssetsHelmRepository } from '../../src/assets-helm-repository.ts';
-import { AssetsServer } from '../../src/assets-server.ts';
+import { ApiEndpoint } from '../../src/contract/api-endpoint.ts';
+import { AssetsHelmRelease, UpgradeRemediation } from '../../src/constructs/assets-helm-release.ts';
+import { AssetsHelmRepository } from '../../src/constructs/assets-helm-repository.ts';
+import { AssetsServer } from '../../src/constructs/assets-server.ts';
 import type { Chart } from 'cdk8s';
 import { SERVER_IMAGE, synth } from './synth.ts';
 

@@ -1,6 +1,6 @@
-import { ApiEndpoint } from '../../src/api-endpoint.ts';
-import { AssetsHelmRepository } from '../../src/assets-helm-repository.ts';
-import { AssetsServer } from '../../src/assets-server.ts';
+import { ApiEndpoint } from '../../src/contract/api-endpoint.ts';
+import { AssetsHelmRepository } from '../../src/constructs/assets-helm-repository.ts';
+import { AssetsServer } from '../../src/constructs/assets-server.ts';
 import { only, SERVER_IMAGE, synth } from './synth.ts';
 
 const endpoint = ApiEndpoint.parse('[fd00::1]:6443');

@@ -1,6 +1,6 @@
 import { ServiceAccount, User } from 'cdk8s-plus-28';
-import { AssetsServer } from '../../src/assets-server.ts';
-import { BOOTSTRAP_TOLERATIONS } from '../../src/bootstrap-tolerations.ts';
+import { AssetsServer } from '../../src/constructs/assets-server.ts';
+import { BOOTSTRAP_TOLERATIONS } from '../../src/constructs/bootstrap-tolerations.ts';
 import { kinds, only, SERVER_IMAGE, synth } from './synth.ts';
 
 const props = { namespace: 'cozy-system', name: 'assets', image: SERVER_IMAGE };

@@ -1,4 +1,4 @@
-import { BootstrapNamespace, PodSecurityLevel } from '../../src/bootstrap-namespace.ts';
+import { BootstrapNamespace, PodSecurityLevel } from '../../src/constructs/bootstrap-namespace.ts';
 import { only, synth } from './synth.ts';
 
 describe('BootstrapNamespace', () => {

@@ -1,6 +1,6 @@
-import { DEFAULTS, parseIssuerArgs } from '../../jobs/src/issuer-contract.ts';
-import { ApiEndpoint } from '../../src/api-endpoint.ts';
-import { CertIssuer, type CertIssuerProps } from '../../src/cert-issuer.ts';
+import { DEFAULTS, parseIssuerArgs } from '../../src/contract/issuer-contract.ts';
+import { ApiEndpoint } from '../../src/contract/api-endpoint.ts';
+import { CertIssuer, type CertIssuerProps } from '../../src/constructs/cert-issuer.ts';
 import { ISSUER_IMAGE, kinds, type Manifest, only, synth } from './synth.ts';
 
 const required: CertIssuerProps = {

@@ -1,4 +1,4 @@
-import { FluxSync } from '../../src/flux-sync.ts';
+import { FluxSync } from '../../src/constructs/flux-sync.ts';
 import { only, synth } from './synth.ts';
 
 describe('FluxSync', () => {

@@ -1,6 +1,6 @@
-import { loadClusterConfig } from '../../src/cluster-config.ts';
-import { expectedAccess, probeVerdict, secretVerdict } from '../../src/doctor.ts';
-import { clientCert, makeCa, rsaKey } from '../jobs/pki.ts';
+import { loadClusterConfig } from '../../src/config/cluster-config.ts';
+import { expectedAccess, probeVerdict, secretVerdict } from '../../src/doctor/doctor.ts';
+import { clientCert, makeCa, rsaKey } from '../cert-issuer/pki.ts';
 
 describe('doctor', () => {
   const ca = makeCa();

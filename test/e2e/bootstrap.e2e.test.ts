@@ -10,14 +10,14 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalPem } from '../jobs/forged-csrs.ts';
-import { assets, node } from './harness/env.ts';
-import { chartName, chartVersion } from './harness/helm-repos.ts';
-import { waitFor } from './harness/proc.ts';
-import { installWebhook } from './harness/webhook.ts';
+import { canonicalPem } from '../cert-issuer/forged-csrs.ts';
+import { assets, node } from '../plane/env.ts';
+import { chartName, chartVersion } from '../plane/helm-repos.ts';
+import { waitFor } from '../plane/proc.ts';
+import { installWebhook } from '../plane/webhook.ts';
 import {
   auditEventsSince, bootstrapOnly, clientCert, condition, e2eContext, jobDiagnostics as diagnostics, jobEnd, jobPods, kubectlRef, mtlsGet, repoRoot, run, writesAmong,
-} from './harness/testkit.ts';
+} from '../plane/testkit.ts';
 
 const { state, dist, admin, kubeEnv, kubectl, issuerNs, secretPath, recreateJob } = e2eContext();
 const jobName = dist.job.metadata.name as string;

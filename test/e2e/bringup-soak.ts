@@ -3,9 +3,9 @@
 // the apiserver's port free), and reports the failures and the median bring-up time. Not part of
 // CI: it is how a race in bring-up or teardown shows itself before it reaches CI.
 import { execFileSync } from 'node:child_process';
-import { node, plane } from './harness/env.ts';
-import { bringUpPlane, planeBinaries, tearDownPlane } from './harness/lifecycle.ts';
-import { assertPortFree } from './harness/plane.ts';
+import { node, plane } from '../plane/env.ts';
+import { bringUpPlane, planeBinaries, tearDownPlane } from '../plane/lifecycle.ts';
+import { assertPortFree } from '../plane/plane.ts';
 
 const usage = 'usage: npm run e2e:bringup-soak -- <runs, 1 to 500>';
 const runs = Number(process.argv[2] ?? 20);

@@ -7,17 +7,17 @@
 // from, and leaves behind, a healthy bootstrap: dist/dev applied and a valid Secret everywhere.
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { encodeCsr } from '../../jobs/src/csr-encoding.ts';
-import { rsaKeyPair } from '../jobs/forged-csrs.ts';
-import { clientCert as signClientCert, makeCa, rsaKey, type Ca } from '../jobs/pki.ts';
-import { isRunning, restartComponent, startComponent, stopComponent } from './harness/components.ts';
-import { assets } from './harness/env.ts';
-import { sleep, waitFor } from './harness/proc.ts';
+import { encodeCsr } from '../../src/contract/csr-encoding.ts';
+import { rsaKeyPair } from '../cert-issuer/forged-csrs.ts';
+import { clientCert as signClientCert, makeCa, rsaKey, type Ca } from '../cert-issuer/pki.ts';
+import { isRunning, restartComponent, startComponent, stopComponent } from '../plane/components.ts';
+import { assets } from '../plane/env.ts';
+import { sleep, waitFor } from '../plane/proc.ts';
 import {
   auditEventsSince, clientCert, condition, containerLog, deleteJob, e2eContext, fluxApply, jobEnd, jobPods, mtlsGet, run,
   synthVariant, tlsOf, writesAmong,
-} from './harness/testkit.ts';
-import { installWebhook } from './harness/webhook.ts';
+} from '../plane/testkit.ts';
+import { installWebhook } from '../plane/webhook.ts';
 
 const { state, dist, admin, kubeEnv, kubectl, issuerNs, secretPath, recreateJob, rerunJob, deleteSecrets, makeHealthy, doctor } = e2eContext();
 const csrsPath = '/apis/certificates.k8s.io/v1/certificatesigningrequests';

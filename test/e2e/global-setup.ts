@@ -4,8 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stateEnvVar } from './harness/env.ts';
-import { bringUpPlane, planeBinaries } from './harness/lifecycle.ts';
+import { stateEnvVar } from '../plane/env.ts';
+import { bringUpPlane, planeBinaries } from '../plane/lifecycle.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -13,9 +13,9 @@ export default async function globalSetup(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the e2e plane needs root: it creates a network namespace and mount namespaces');
   // build.sh prints the cached bin folder at once when the binaries exist (CI builds them first).
   const binDir = planeBinaries();
-  // The Job's pod runs jobs/build/cert-issuer.mjs; bundle it from the current sources (0.3 s), so
+  // The Job's pod runs cert-issuer/build/cert-issuer.mjs; bundle it from the current sources (0.3 s), so
   // a fresh clone works and a stale bundle is never what gets tested.
-  execFileSync(process.execPath, [join(repoRoot, 'jobs/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [join(repoRoot, 'cert-issuer/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const t0 = Date.now();
   const { state, statePath } = await bringUpPlane(binDir);
   process.env[stateEnvVar] = statePath;

@@ -10,14 +10,14 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeCsr } from '../../jobs/src/csr-encoding.ts';
-import { type CsrSpec, type Forgery, forgeries, refusal, rsaKeyPair } from '../jobs/forged-csrs.ts';
-import { Kube } from './harness/kube.ts';
-import { waitFor } from './harness/proc.ts';
+import { encodeCsr } from '../../src/contract/csr-encoding.ts';
+import { type CsrSpec, type Forgery, forgeries, refusal, rsaKeyPair } from '../cert-issuer/forged-csrs.ts';
+import { Kube } from '../plane/kube.ts';
+import { waitFor } from '../plane/proc.ts';
 import {
   condition, containerLog, deleteJob, e2eContext, fluxApply, jobDiagnostics, jobEnd, jobPods, synthVariant,
-} from './harness/testkit.ts';
-import { installWebhook } from './harness/webhook.ts';
+} from '../plane/testkit.ts';
+import { installWebhook } from '../plane/webhook.ts';
 
 const { state, dist, admin, kubectl, issuerNs, secretPath, recreateJob, rerunJob, deleteSecrets, makeHealthy, doctor } = e2eContext();
 const csrsPath = '/apis/certificates.k8s.io/v1/certificatesigningrequests';

@@ -1,4 +1,4 @@
-// A release's `version` is checked at synth by src/semver-range.ts, a port of the range parser
+// A release's `version` is checked at synth by src/contract/semver-range.ts, a port of the range parser
 // source-controller resolves it with. Here the port meets the real thing: generated ranges go to
 // semver-constraint (test/controlplane/flux), Masterminds/semver's NewConstraint built from this
 // Flux release's module graph, and both must give the same verdict on every one.
@@ -6,9 +6,9 @@
 // The seed is logged; FAB_GEN_SEED=<seed> reruns one.
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { semverRangeProblem } from '../../src/semver-range.ts';
-import { readState } from './harness/env.ts';
-import { run } from './harness/testkit.ts';
+import { semverRangeProblem } from '../../src/contract/semver-range.ts';
+import { readState } from '../plane/env.ts';
+import { run } from '../plane/testkit.ts';
 
 const seed = Number(process.env.FAB_GEN_SEED ?? Date.now() % 2 ** 31);
 const RANGES = 20_000;
@@ -39,7 +39,7 @@ const range = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 100, max: 130 }).map((n) => Array.from({ length: n }, () => '1.2').join(' ')) },
 );
 
-test(`GIVEN ${RANGES} generated ranges (seed ${seed}) WHEN Masterminds/semver's NewConstraint and src/semver-range.ts read them THEN they accept and refuse the same ones`, async () => {
+test(`GIVEN ${RANGES} generated ranges (seed ${seed}) WHEN Masterminds/semver's NewConstraint and src/contract/semver-range.ts read them THEN they accept and refuse the same ones`, async () => {
   const ranges = fc.sample(range, { numRuns: RANGES, seed });
   const checked = await run(join(readState().binDir, 'semver-constraint'), [], { input: JSON.stringify(ranges) });
   expect({ code: checked.code, stderr: checked.stderr }).toEqual({ code: 0, stderr: '' });

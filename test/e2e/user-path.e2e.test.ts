@@ -12,12 +12,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { clientCert as signClientCert, type Ca, rsaKey } from '../jobs/pki.ts';
-import { restartComponent } from './harness/components.ts';
-import { fluxNamespace } from './harness/flux-aio.ts';
-import { chartMessage, chartName, chartVersion, publishChart } from './harness/helm-repos.ts';
-import { sleep, waitFor } from './harness/proc.ts';
-import { auditEventsSince, clientCert, condition, type Dist, e2eContext, jobEnd, jobPods, loadDist, repoRoot, run } from './harness/testkit.ts';
+import { clientCert as signClientCert, type Ca, rsaKey } from '../cert-issuer/pki.ts';
+import { restartComponent } from '../plane/components.ts';
+import { fluxNamespace } from '../plane/flux-aio.ts';
+import { chartMessage, chartName, chartVersion, publishChart } from '../plane/helm-repos.ts';
+import { sleep, waitFor } from '../plane/proc.ts';
+import { auditEventsSince, clientCert, condition, type Dist, e2eContext, jobEnd, jobPods, loadDist, repoRoot, run } from '../plane/testkit.ts';
 
 const { state, dist: committedDist, admin, kubectl } = e2eContext();
 const day = 86_400_000;
@@ -57,7 +57,7 @@ let config = userConfig();
 /** Writes the config, synthesizes dist/ with the real CLI, commits everything and pushes; returns the commit. */
 async function commitConfig(message: string): Promise<string> {
   writeFileSync(join(work, 'clusters/dev.yaml'), stringify(config));
-  const synth = await run(process.execPath, [join(repoRoot, 'src/cli.mjs'), '--clusters', join(work, 'clusters'), '--out', join(work, 'dist')]);
+  const synth = await run(process.execPath, [join(repoRoot, 'src/cli/cli.mjs'), '--clusters', join(work, 'clusters'), '--out', join(work, 'dist')]);
   if (synth.code !== 0) throw new Error(`synth: ${synth.stderr}`);
   await git('add', '-A');
   await git('commit', '-q', '-m', message);

@@ -2,8 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClusterConfigError, parseClusterConfig } from '../../src/cluster-config.ts';
-import { loadClusterConfigs } from '../../src/synth.ts';
+import { ClusterConfigError, parseClusterConfig } from '../../src/config/cluster-config.ts';
+import { loadClusterConfigs } from '../../src/cli/synth.ts';
 import { BAD_CONFIGS, BAD_YAML, devText, devWith } from './bad-configs.ts';
 
 function errorFor(text: string, file = 'clusters/dev.yaml'): string {
@@ -94,7 +94,7 @@ describe('GIVEN a project whose dist/ holds an earlier synth', () => {
   afterEach(() => rmSync(project, { recursive: true, force: true }));
 
   const synth = () => spawnSync(process.execPath,
-    ['--disable-warning=ExperimentalWarning', '--experimental-transform-types', join(process.cwd(), 'src/main.ts')],
+    ['--disable-warning=ExperimentalWarning', '--experimental-transform-types', join(process.cwd(), 'src/cli/main.ts')],
     { cwd: project, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
   const snapshotOfDist = () => execFileSync('find', ['dist', '-type', 'f', '-exec', 'sha256sum', '{}', '+'], { cwd: project, encoding: 'utf8' });
 

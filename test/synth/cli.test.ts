@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
 import { devWith } from './bad-configs.ts';
 
-const cli = join(process.cwd(), 'src/cli.mjs');
+const cli = join(process.cwd(), 'src/cli/cli.mjs');
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
 const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at /);
 

@@ -1,7 +1,7 @@
 // renderCluster orders a cluster's files (and the kustomization's list) by localeCompare; for the
 // names synth makes it compares code units instead, which must give the same order.
 import fc from 'fast-check';
-import { fileNameOrder } from '../../src/synth.ts';
+import { fileNameOrder } from '../../src/cli/synth.ts';
 
 const plainName = fc.stringMatching(/^[a-z0-9.-]{1,24}$/);
 const sorted = (names: string[], order: (a: { file: string }, b: { file: string }) => number) =>

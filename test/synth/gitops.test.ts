@@ -1,8 +1,8 @@
 // The GitOps objects a cluster config synthesizes: the Flux sync of its own folder and the
 // HelmReleases from the assets repositories.
 import { parse, stringify } from 'yaml';
-import { parseClusterConfig } from '../../src/cluster-config.ts';
-import { renderCluster } from '../../src/synth.ts';
+import { parseClusterConfig } from '../../src/config/cluster-config.ts';
+import { renderCluster } from '../../src/cli/synth.ts';
 import { devText } from './bad-configs.ts';
 
 /** The manifests synthesized from the dev example with `change` applied to its parsed form. */

@@ -1,8 +1,8 @@
 import { App } from 'cdk8s';
 import { stringify } from 'yaml';
-import { loadClusterConfig } from '../../src/cluster-config.ts';
-import { FluxAssetsBootstrap } from '../../src/flux-assets-bootstrap.ts';
-import { manifestYaml } from '../../src/manifest-yaml.ts';
+import { loadClusterConfig } from '../../src/config/cluster-config.ts';
+import { FluxAssetsBootstrap } from '../../src/constructs/flux-assets-bootstrap.ts';
+import { manifestYaml } from '../../src/cli/manifest-yaml.ts';
 
 const reference = (value: unknown) => stringify(value, { lineWidth: 0 });
 

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { replaceFolder, type OutputFile, writeFolder } from '../../src/synth.ts';
+import { replaceFolder, type OutputFile, writeFolder } from '../../src/cli/synth.ts';
 
 let scratch: string;
 let out: string;

@@ -1,4 +1,4 @@
-// How the bin runs its bundles (src/bundle.mjs): from V8's code cache of an earlier run, made at
+// How the bin runs its bundles (src/cli/bundle.mjs): from V8's code cache of an earlier run, made at
 // the end of a run that succeeded. Each case runs a small CommonJS bundle in a fresh process, as the
 // bin runs its own.
 import { spawnSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const runner = pathToFileURL(join(process.cwd(), 'src/bundle.mjs')).href;
+const runner = pathToFileURL(join(process.cwd(), 'src/cli/bundle.mjs')).href;
 const totalOfAll = Array.from({ length: 300 }, (_, i) => join('a', String(2 * i), `b${i}`).length).reduce((sum, length) => sum + length);
 
 /** 300 functions the bundle calls only when CALL_ALL is set, so a run compiles them or not. */

@@ -1,7 +1,7 @@
 // The chart version ranges a release may name: what Masterminds/semver's NewConstraint accepts,
 // source-controller's parser. The e2e suite compares the rule with the Go library on generated
 // ranges; these are the cases a reader should see, quirks included.
-import { semverRangeProblem } from '../../src/semver-range.ts';
+import { semverRangeProblem } from '../../src/contract/semver-range.ts';
 
 describe('GIVEN a chart version range', () => {
   test.each([

@@ -1,9 +1,9 @@
 import { parse } from 'yaml';
-import { parseCommand } from '../../jobs/src/config.ts';
-import { requestShape } from '../../jobs/src/csr-encoding.ts';
-import { loadClusterConfig, parseClusterConfig } from '../../src/cluster-config.ts';
+import { parseCommand } from '../../cert-issuer/src/config.ts';
+import { requestShape } from '../../src/contract/csr-encoding.ts';
+import { loadClusterConfig, parseClusterConfig } from '../../src/config/cluster-config.ts';
 import { devWith } from './bad-configs.ts';
-import { renderCluster, type OutputFile } from '../../src/synth.ts';
+import { renderCluster, type OutputFile } from '../../src/cli/synth.ts';
 
 interface Manifest {
   apiVersion: string;

@@ -1,7 +1,7 @@
 // Command semver-constraint reads a JSON array of version ranges on stdin and writes a JSON array
 // of the same length: for each range, the error of Masterminds/semver's NewConstraint, or null.
 // It links the library version of this Flux release's graph, the one source-controller resolves
-// a HelmChart's version with, so the e2e suite can hold src/semver-range.ts to it.
+// a HelmChart's version with, so the e2e suite can hold src/contract/semver-range.ts to it.
 package main
 
 import (

@@ -1,0 +1,22 @@
+import { ExitCode } from '../../src/contract/issuer-contract.ts';
+
+export { ExitCode };
+
+/** An expected failure: its message is one operator-readable line, never a stack trace. */
+export class IssuerError extends Error {
+  public constructor(
+    public readonly exitCode: ExitCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'IssuerError';
+  }
+}
+
+/** A missing or invalid setting; the message names the flag so the operator can fix it. */
+export class ConfigError extends IssuerError {
+  public constructor(message: string) {
+    super(ExitCode.badConfig, message);
+    this.name = 'ConfigError';
+  }
+}

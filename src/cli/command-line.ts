@@ -1,0 +1,85 @@
+/**
+ * The shape every command of the CLI shares (synth, doctor): `--help`/`-h` and `--version`, one
+ * line and a hint at `--help` for a flag it does not know, and exit codes that tell a config error
+ * (1) from a usage error (2). A user's mistake never prints a stack trace; only a bug of ours does.
+ */
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import packageJson from '../../package.json' with { type: 'json' };
+import { ClusterConfigError } from '../config/cluster-config.ts';
+
+/** A command line the user got wrong: an unknown flag, a missing value, a folder with nothing in it. */
+export class UsageError extends Error {}
+
+export interface CommandLine<O extends ParseArgsOptionsConfig> {
+  /** The name in messages: `synth: ...`. */
+  readonly name: string;
+  /** How the user runs it, for the hint at its help: `flux-assets-bootstrap doctor`. */
+  readonly invocation: string;
+  readonly usage: string;
+  readonly options: O;
+  /** Said after a config error, for example that nothing was written. */
+  readonly afterConfigError: string;
+  /** Runs the command with the parsed options; returns the exit code. */
+  readonly run: (values: ParsedValues<O>) => number | Promise<number>;
+}
+
+type ParsedValues<O extends ParseArgsOptionsConfig> = {
+  [K in keyof O]: O[K] extends { default: string } ? string : string | undefined;
+};
+
+export const EXIT_CONFIG_ERROR = 1;
+export const EXIT_USAGE_ERROR = 2;
+/** EX_SOFTWARE of sysexits.h: a bug of ours, the only failure that prints a stack trace. */
+export const EXIT_INTERNAL_ERROR = 70;
+
+/** Parses `argv` for `command` and runs it; every expected failure ends as a message and an exit code. */
+export async function runCommand<O extends ParseArgsOptionsConfig>(command: CommandLine<O>, argv: readonly string[]): Promise<number> {
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: { ...command.options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    // parseArgs's own messages name the flag and add advice about '--' that does not apply here.
+    const message = (error as Error).message.split('. ')[0]!.replace(/\.$/, '');
+    console.error(`${command.name}: ${message[0]!.toLowerCase()}${message.slice(1)}; see ${command.invocation} --help`);
+    return EXIT_USAGE_ERROR;
+  }
+  if (values.help) {
+    console.log(command.usage);
+    return 0;
+  }
+  if (values.version) {
+    console.log(`flux-assets-bootstrap ${packageJson.version}`);
+    return 0;
+  }
+  try {
+    return await command.run(values as ParsedValues<O>);
+  } catch (error) {
+    return reportFailure(command as unknown as CommandLine<ParseArgsOptionsConfig>, error);
+  }
+}
+
+function reportFailure({ name, invocation, afterConfigError }: CommandLine<ParseArgsOptionsConfig>, error: unknown): number {
+  if (error instanceof UsageError) {
+    console.error(`${name}: ${error.message}; see ${invocation} --help`);
+    return EXIT_USAGE_ERROR;
+  }
+  if (error instanceof ClusterConfigError || (error instanceof AggregateError && error.errors.every((e) => e instanceof ClusterConfigError))) {
+    console.error(error.message);
+    console.error(`${name}: failed; ${afterConfigError}`);
+    return EXIT_CONFIG_ERROR;
+  }
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && code.startsWith('E')) {
+    // The file system refused (a folder that is not there, no permission): the message names the path.
+    console.error(`${name}: ${(error as Error).message}`);
+    console.error(`${name}: failed; ${afterConfigError}`);
+    return EXIT_CONFIG_ERROR;
+  }
+  console.error(`${name}: internal error, please report it:`, error);
+  return EXIT_INTERNAL_ERROR;
+}

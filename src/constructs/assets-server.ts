@@ -1,0 +1,148 @@
+import { Lazy } from 'cdk8s';
+import { type ISubject, k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { DNS_LABEL } from '../contract/issuer-contract.ts';
+import { BOOTSTRAP_TOLERATIONS } from './bootstrap-tolerations.ts';
+import { integer, text } from '../contract/schema.ts';
+import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
+import { ASSETS_PORT, BOOTSTRAP_DEFAULTS, PINNED_IMAGE, STATEFULSET_NAME, validateProps } from '../contract/prop-rules.ts';
+import { bindingSubject, roleRef } from './rbac.ts';
+
+export interface AssetsServerProps {
+  /** Namespace of the StatefulSet and its Service; its pods need Pod Security `privileged`. */
+  readonly namespace: string;
+  /**
+   * Name of the StatefulSet and its headless Service; the pod is always `<name>-0`. At most 52
+   * characters, because the pod carries `<name>-<revision hash>` as a label value.
+   */
+  readonly name: string;
+  /**
+   * The static HTTP server image, pinned by digest or by a tag other than `latest`. It serves Helm
+   * repositories under `/repos/<repo>`.
+   */
+  readonly image: string;
+  /**
+   * Port the server listens on, on the node's network: 1024–65535, as it runs as non-root.
+   * @default 8123
+   */
+  readonly port?: number;
+  /**
+   * Tolerations added to the built-in ones for a node without a CNI.
+   * @default - only the built-in bootstrap tolerations
+   */
+  readonly extraTolerations?: readonly k8s.Toleration[];
+}
+
+/**
+ * The in-cluster HTTP server that holds the Helm charts Flux installs first. It runs on the host
+ * network, because no CNI exists yet, and Flux reaches it through the API server's pod proxy.
+ */
+export class AssetsServer extends Construct {
+  public readonly namespace: string;
+  public readonly name: string;
+  /** The one pod a reader may proxy to: stable, because it belongs to a StatefulSet. */
+  public readonly podName: string;
+  public readonly port: number;
+  private readonly readers: ISubject[] = [];
+  private readerBinding?: k8s.KubeRoleBinding;
+
+  public constructor(scope: Construct, id: string, props: AssetsServerProps) {
+    super(scope, id);
+    validateProps(this, [
+      ['namespace', text(DNS_LABEL), props.namespace],
+      ['name', text(STATEFULSET_NAME), props.name],
+      ['image', text(PINNED_IMAGE), props.image],
+      ['port', integer(ASSETS_PORT), props.port],
+    ]);
+    this.namespace = props.namespace;
+    this.name = props.name;
+    this.podName = `${props.name}-0`;
+    this.port = props.port ?? BOOTSTRAP_DEFAULTS.assetsPort;
+
+    // Explicit and independent of construct ids: a StatefulSet selector is immutable.
+    const selector = { 'app.kubernetes.io/name': props.name, 'app.kubernetes.io/component': 'assets-server' };
+    const labels = { ...selector, ...PART_OF };
+    const metadata = { name: props.name, namespace: props.namespace, labels };
+    const probe = (failureThreshold: number): k8s.Probe => ({
+      httpGet: { path: '/', port: k8s.IntOrString.fromString('http') },
+      periodSeconds: 10,
+      timeoutSeconds: 2,
+      failureThreshold,
+    });
+
+    new k8s.KubeService(this, 'Service', {
+      metadata,
+      spec: {
+        clusterIp: 'None',
+        // The StatefulSet's DNS identity must exist before the pod is Ready.
+        publishNotReadyAddresses: true,
+        selector,
+        ports: [{ name: 'http', port: this.port, targetPort: k8s.IntOrString.fromString('http') }],
+      },
+    });
+
+    new k8s.KubeStatefulSet(this, 'Resource', {
+      metadata,
+      spec: {
+        serviceName: props.name,
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels },
+          spec: {
+            hostNetwork: true,
+            // "Default" uses the node's resolv.conf: cluster DNS does not run before the CNI.
+            dnsPolicy: 'Default',
+            enableServiceLinks: false,
+            automountServiceAccountToken: false,
+            securityContext: RESTRICTED_POD_SECURITY,
+            tolerations: [...BOOTSTRAP_TOLERATIONS, ...(props.extraTolerations ?? [])],
+            containers: [{
+              name: 'server',
+              image: props.image,
+              imagePullPolicy: 'IfNotPresent',
+              // The pod proxy dials the pod IP at this port; on the host network that is the node.
+              ports: [{ name: 'http', containerPort: this.port, hostPort: this.port, protocol: 'TCP' }],
+              readinessProbe: probe(3),
+              livenessProbe: probe(6),
+              resources: {
+                requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
+                limits: { memory: k8s.Quantity.fromString('128Mi') },
+              },
+              securityContext: RESTRICTED_CONTAINER_SECURITY,
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            }],
+            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
+          },
+        },
+      },
+    });
+  }
+
+  /**
+   * Lets `subject` fetch from the server through the API server's pod proxy: `get` on the
+   * `pods/proxy` subresource of pod `<name>-0` and nothing else, so a leaked credential reads public
+   * charts at worst. Flux's client certificate is a `User` named by its CN.
+   *
+   * Every reader is listed in one RoleBinding, `<name>-reader`, next to the Role of that name.
+   * @returns the RoleBinding
+   */
+  public grantProxyRead(subject: ISubject): k8s.KubeRoleBinding {
+    this.readers.push(subject);
+    this.readerBinding ??= this.createReaderBinding();
+    return this.readerBinding;
+  }
+
+  private createReaderBinding(): k8s.KubeRoleBinding {
+    const metadata = { name: `${this.name}-reader`, namespace: this.namespace, labels: { ...PART_OF } };
+    const role = new k8s.KubeRole(this, 'ReaderRole', {
+      metadata,
+      rules: [{ apiGroups: [''], resources: ['pods/proxy'], resourceNames: [this.podName], verbs: ['get'] }],
+    });
+    return new k8s.KubeRoleBinding(this, 'ReaderBinding', {
+      metadata,
+      roleRef: roleRef(role),
+      subjects: Lazy.any({ produce: () => this.readers.map(bindingSubject) }),
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { DNS_LABEL } from '../contract/issuer-contract.ts';
+import { text } from '../contract/schema.ts';
+import { PART_OF } from './hardening.ts';
+import { validateProps } from '../contract/prop-rules.ts';
+
+/** A Pod Security Standards level, enforced on a namespace by label. */
+export class PodSecurityLevel {
+  /** Needed where a `hostNetwork` pod runs: "baseline" and "restricted" forbid host networking. */
+  public static readonly PRIVILEGED = new PodSecurityLevel('privileged');
+  public static readonly BASELINE = new PodSecurityLevel('baseline');
+  public static readonly RESTRICTED = new PodSecurityLevel('restricted');
+
+  private constructor(
+    /** The level as the `pod-security.kubernetes.io/enforce` label's value. */
+    public readonly name: string,
+  ) {}
+}
+
+export interface BootstrapNamespaceProps {
+  /** Namespace name. */
+  readonly name: string;
+  /**
+   * Pod Security level to enforce.
+   * @default - no label: the cluster's default level applies
+   */
+  readonly podSecurity?: PodSecurityLevel;
+}
+
+/** A namespace the bootstrap puts objects in. */
+export class BootstrapNamespace extends Construct {
+  public constructor(scope: Construct, id: string, props: BootstrapNamespaceProps) {
+    super(scope, id);
+    validateProps(this, [['name', text(DNS_LABEL), props.name]]);
+    const podSecurity: Record<string, string> = props.podSecurity
+      ? { 'pod-security.kubernetes.io/enforce': props.podSecurity.name, 'pod-security.kubernetes.io/enforce-version': 'latest' }
+      : {};
+    new k8s.KubeNamespace(this, 'Resource', {
+      metadata: { name: props.name, labels: { ...PART_OF, ...podSecurity } },
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import { type IServiceAccount, k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { HelmRepositoryRef } from '../contract/issuer-contract.ts';
+import { PART_OF } from './hardening.ts';
+import { bindingSubject, roleRef } from './rbac.ts';
+
+export interface CertIssuerAccessProps {
+  /** The issuer's ServiceAccount, which every binding names. */
+  readonly serviceAccount: IServiceAccount;
+  /** The only signer the issuer may approve for. */
+  readonly signerName: string;
+  /** The TLS Secret's name; the issuer may touch no other Secret. */
+  readonly secretName: string;
+  /** Every namespace that gets a copy of the Secret. */
+  readonly secretNamespaces: readonly string[];
+  /**
+   * HelmRepositories the issuer may annotate after a renewal.
+   * @default - none
+   */
+  readonly helmRepositories?: readonly HelmRepositoryRef[];
+}
+
+/**
+ * The issuer's least privilege. Cluster-wide it may only handle CSRs and approve for one signer;
+ * approval cannot be narrowed to CSR names, which is why the program verifies every CSR before it
+ * approves it. Secrets are reachable per namespace and by name only; `create` cannot be narrowed
+ * by name in Kubernetes RBAC, so it is granted alone.
+ */
+export class CertIssuerAccess extends Construct {
+  public constructor(scope: Construct, id: string, props: CertIssuerAccessProps) {
+    super(scope, id);
+    const subject = bindingSubject(props.serviceAccount);
+    // Cluster-scoped names are shared by every issuer in the cluster, so they carry the namespace.
+    const clusterName = `flux-assets-bootstrap:${subject.namespace}:${subject.name}`;
+    const labels = { ...PART_OF };
+
+    const clusterRole = new k8s.KubeClusterRole(this, 'ClusterRole', {
+      metadata: { name: clusterName, labels },
+      rules: [
+        { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
+        { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/approval'], verbs: ['update'] },
+        { apiGroups: ['certificates.k8s.io'], resources: ['signers'], resourceNames: [props.signerName], verbs: ['approve'] },
+      ],
+    });
+    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: { name: clusterName, labels },
+      roleRef: roleRef(clusterRole),
+      subjects: [subject],
+    });
+
+    for (const namespace of props.secretNamespaces) {
+      const repositories = (props.helmRepositories ?? []).filter((repo) => repo.namespace === namespace).map((repo) => repo.name);
+      const metadata = { name: subject.name, namespace, labels };
+      const role = new k8s.KubeRole(this, `Role-${namespace}`, {
+        metadata,
+        rules: [
+          { apiGroups: [''], resources: ['secrets'], resourceNames: [props.secretName], verbs: ['get', 'update', 'patch'] },
+          { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+          ...(repositories.length > 0
+            ? [{ apiGroups: ['source.toolkit.fluxcd.io'], resources: ['helmrepositories'], resourceNames: repositories, verbs: ['get', 'patch'] }]
+            : []),
+        ],
+      });
+      new k8s.KubeRoleBinding(this, `RoleBinding-${namespace}`, {
+        metadata,
+        roleRef: roleRef(role),
+        subjects: [subject],
+      });
+    }
+  }
+}

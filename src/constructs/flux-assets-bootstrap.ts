@@ -1,0 +1,108 @@
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { AssetsBootstrap, type AssetsBootstrapProps } from './assets-bootstrap.ts';
+import { AssetsHelmRelease, UpgradeRemediation } from './assets-helm-release.ts';
+import { BootstrapNamespace } from './bootstrap-namespace.ts';
+import type { ClusterConfig, ReleaseConfig } from '../config/cluster-config.ts';
+import { FluxSync } from './flux-sync.ts';
+
+/** Namespaces a cluster has from the start: a release may use them but the folder must not own them (a prune would delete them). */
+const OWN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', FluxSync.NAMESPACE];
+
+/**
+ * How much longer than the issuer's own deadline the Kustomization waits for its health checks:
+ * the Job's pod has to be scheduled and started, and the assets pod to become ready.
+ */
+const HEALTH_CHECK_MARGIN_SECONDS = 120;
+
+export interface FluxAssetsBootstrapProps {
+  /** The validated config of the cluster to bootstrap. */
+  readonly cluster: ClusterConfig;
+}
+
+/**
+ * The bootstrap of one `clusters/<name>.yaml`: what `npm run synth` writes to `dist/<name>/`. The
+ * AssetsBootstrap construct, plus what only a whole folder in Git has: the releases installed from
+ * its repositories, and the Flux sync objects that apply the folder.
+ */
+export class FluxAssetsBootstrap extends Chart {
+  public constructor(scope: Construct, id: string, props: FluxAssetsBootstrapProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { cluster } = props;
+    const bootstrap = new AssetsBootstrap(this, 'Bootstrap', assetsBootstrapProps(cluster));
+
+    const bootstrapNamespaces = new Set([cluster.assets.namespace, ...cluster.repositories.map((repo) => repo.namespace)]);
+    const releaseNamespaces = cluster.releases.map((release) => release.namespace).filter((ns) => !OWN_NAMESPACES.includes(ns) && !bootstrapNamespaces.has(ns));
+    for (const namespace of new Set(releaseNamespaces)) new BootstrapNamespace(this, `Namespace-${namespace}`, { name: namespace });
+
+    const repositories = new Map(bootstrap.helmRepositories.map((repo) => [repo.name, repo]));
+    const releases = new Map<string, AssetsHelmRelease>();
+    for (const release of dependencyOrder(cluster.releases)) {
+      releases.set(release.name, new AssetsHelmRelease(this, `HelmRelease-${release.namespace}-${release.name}`, {
+        ...release,
+        repository: repositories.get(release.repository)!,
+        dependsOn: release.dependsOn.map((name) => releases.get(name)!),
+        installRetries: release.install.retries,
+        upgradeRetries: release.upgrade.retries,
+        upgradeRemediation: release.upgrade.strategy === 'uninstall' ? UpgradeRemediation.UNINSTALL : UpgradeRemediation.ROLLBACK,
+      }));
+    }
+
+    if (cluster.flux) {
+      const secretNamespaces = [...new Set(cluster.repositories.map((repo) => repo.namespace))];
+      new FluxSync(this, 'FluxSync', {
+        ...cluster.flux,
+        timeout: `${cluster.issuer.timeoutSeconds + HEALTH_CHECK_MARGIN_SECONDS}s`,
+        // Applied means working: the assets pod serves, and the issuer wrote the Secret every
+        // HelmRepository reads. Only objects with stable names: the Kustomization applies itself,
+        // and a health check still waiting for the Job it has just pruned (the Job's name changes
+        // with its content) would hold every apply until the timeout. Not the HelmRepositories or
+        // the releases either: a fix committed while one fails must not wait for the timeout.
+        healthChecks: [
+          { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: bootstrap.server.namespace, name: bootstrap.server.name },
+          ...secretNamespaces.map((namespace) => ({ apiVersion: 'v1', kind: 'Secret', namespace, name: cluster.certificate.secretName })),
+        ],
+      });
+    }
+  }
+}
+
+/** The construct's props from a cluster config: the YAML flow is one way to produce them. */
+export function assetsBootstrapProps(cluster: ClusterConfig): AssetsBootstrapProps {
+  const { assets, certificate, issuer } = cluster;
+  return {
+    endpoint: cluster.endpoint,
+    apiCA: cluster.apiCA,
+    namespace: assets.namespace,
+    serverName: assets.name,
+    serverImage: assets.image,
+    serverPort: assets.port,
+    repositories: cluster.repositories,
+    commonName: certificate.commonName,
+    secretName: certificate.secretName,
+    expirationSeconds: certificate.expirationSeconds,
+    keyBits: certificate.keyBits,
+    issuerImage: issuer.image,
+    timeoutSeconds: issuer.timeoutSeconds,
+    renewalSchedule: issuer.renewalSchedule,
+    admissionPolicy: issuer.admissionPolicy,
+    extraTolerations: cluster.tolerations,
+  };
+}
+
+/** The releases with every release after those it depends on (the config has no cycle). */
+function dependencyOrder(releases: readonly ReleaseConfig[]): ReleaseConfig[] {
+  const ordered: ReleaseConfig[] = [];
+  const placed = new Set<string>();
+  while (ordered.length < releases.length) {
+    const before = ordered.length;
+    for (const release of releases) {
+      if (!placed.has(release.name) && release.dependsOn.every((name) => placed.has(name))) {
+        ordered.push(release);
+        placed.add(release.name);
+      }
+    }
+    if (ordered.length === before) throw new Error(`releases with a missing or circular dependsOn: ${releases.filter((r) => !placed.has(r.name)).map((r) => r.name).join(', ')}`);
+  }
+  return ordered;
+}

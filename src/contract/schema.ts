@@ -1,0 +1,258 @@
+/**
+ * A small schema language for the cluster configs. One definition gives three things, so they
+ * cannot drift apart:
+ * - the check, which reports every problem it finds, each with the dotted path of its field,
+ *   instead of stopping at the first one (a user fixing a config wants the whole list in one run);
+ * - a JSON Schema (draft-07) of the same rules, for editors;
+ * - the rows of the README's config reference.
+ */
+import { type TextRule, textProblem } from './issuer-contract.ts';
+
+/** A problem in a config value: where it is and what is wrong with it. */
+export interface ConfigIssue {
+  /** Dotted path of the field, for example `repositories[1].namespace`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+export interface Schema<T> {
+  /** Checks `value` found at `path`; returns the converted value, or undefined after reporting issues. */
+  readonly parse: (value: unknown, path: string, issues: ConfigIssue[]) => T | undefined;
+  /** The same rules as JSON Schema; a rule it cannot state (see `unstated`) is only in the check. */
+  readonly json: JsonSchema;
+  /** The fields of an object schema, for the reference; none for other schemas. */
+  readonly fields?: Readonly<Record<string, Field<unknown>>>;
+  /** The item schema of a list, for the reference. */
+  readonly item?: Schema<unknown>;
+}
+
+/** One field of an object schema. */
+export interface Field<T> {
+  readonly schema: Schema<T>;
+  readonly required: boolean;
+  /** What the field means, for the README and the editor. */
+  readonly doc: string;
+  /** The value used when the field is absent. */
+  readonly fallback?: T;
+  /** The default as the reference shows it, when it is a behaviour rather than a value. */
+  readonly defaultDoc?: string;
+}
+
+/** A field that must be present. */
+export function required<T>(schema: Schema<T>, doc: string): Field<T> {
+  return { schema, required: true, doc };
+}
+
+/** A field that may be absent; `fallback` is used then, and `defaultDoc` describes a default that is not a value. */
+export function optional<T>(schema: Schema<T>, doc: string, fallback: T, defaultDoc?: string): Field<T>;
+export function optional<T>(schema: Schema<T>, doc: string, fallback?: undefined, defaultDoc?: string): Field<T | undefined>;
+export function optional<T>(schema: Schema<T>, doc: string, fallback?: T, defaultDoc?: string): Field<T | undefined> {
+  return { schema, required: false, doc, fallback, defaultDoc };
+}
+
+/**
+ * A string checked by `rule`, and further by `check` for what a pattern cannot say (a range in a
+ * cron field, an IPv6 address), which returns a message when the value is wrong.
+ */
+export function text(rule?: TextRule, check: (value: string) => string | undefined = () => undefined): Schema<string> {
+  return {
+    parse: (value, path, issues) => {
+      if (typeof value !== 'string') return report(issues, path, `must be a string (got ${describe(value)})`);
+      const problem = (rule && textProblem(rule, value)) ?? check(value);
+      return problem === undefined ? value : report(issues, path, problem);
+    },
+    json: rule
+      ? { type: 'string', minLength: rule.minLength ?? 1, maxLength: rule.maxLength, pattern: rule.pattern.source }
+      : { type: 'string', minLength: 1 },
+  };
+}
+
+/**
+ * A value converted from a string by `convert`, which throws an Error with a message for the user;
+ * `pattern` states for JSON Schema the same shape that `convert` accepts.
+ */
+export function converted<T>(schema: Schema<string>, convert: (value: string) => T, pattern: RegExp): Schema<T> {
+  return {
+    parse: (value, path, issues) => {
+      const valid = schema.parse(value, path, issues);
+      if (valid === undefined) return undefined;
+      try {
+        return convert(valid);
+      } catch (error) {
+        return report(issues, path, (error as Error).message);
+      }
+    },
+    json: { ...schema.json, pattern: pattern.source },
+  };
+}
+
+/** A YAML boolean; a quoted "false" is a string, refused rather than taken as true. */
+export function boolean(): Schema<boolean> {
+  return {
+    parse: (value, path, issues) =>
+      typeof value === 'boolean' ? value : report(issues, path, `must be true or false (got ${describe(value)})`),
+    json: { type: 'boolean' },
+  };
+}
+
+/**
+ * A free-form mapping passed on as it is (a chart's values): only its shape is checked, since
+ * its keys belong to someone else's schema.
+ */
+export function mapping(): Schema<Readonly<Record<string, unknown>>> {
+  return {
+    parse: (value, path, issues) => (isMapping(value) ? value : report(issues, path, `must be a mapping (got ${describe(value)})`)),
+    json: { type: 'object' },
+  };
+}
+
+/** A whole number from `min` to `max`, inclusive. */
+export function integer(range: { readonly min: number; readonly max: number }): Schema<number> {
+  return {
+    parse: (value, path, issues) =>
+      Number.isInteger(value) && (value as number) >= range.min && (value as number) <= range.max
+        ? (value as number)
+        : report(issues, path, `must be an integer from ${range.min} to ${range.max} (got ${describe(value)})`),
+    json: { type: 'integer', minimum: range.min, maximum: range.max },
+  };
+}
+
+/** One of a fixed set of values. */
+export function oneOf<T extends string | number>(allowed: readonly T[]): Schema<T> {
+  return {
+    parse: (value, path, issues) =>
+      allowed.includes(value as T)
+        ? (value as T)
+        : report(issues, path, `must be one of ${allowed.join(', ')} (got ${describe(value)})`),
+    json: { enum: [...allowed] },
+  };
+}
+
+/**
+ * A list whose items all match `item`. With `uniqueBy`, no two items may have the same value of
+ * that field; JSON Schema cannot state this, so only the check enforces it.
+ */
+export function array<T>(item: Schema<T>, options: { readonly minItems?: number; readonly uniqueBy?: string; readonly why?: string } = {}): Schema<T[]> {
+  const minItems = options.minItems ?? 0;
+  return {
+    parse: (value, path, issues) => {
+      if (!Array.isArray(value)) return report(issues, path, `must be a list (got ${describe(value)})`);
+      const before = issues.length;
+      if (value.length < minItems) report(issues, path, `must list at least ${minItems} item(s)`);
+      const items = value.map((element, index) => item.parse(element, `${path}[${index}]`, issues));
+      if (options.uniqueBy !== undefined) reportDuplicates(value, path, options.uniqueBy, options.why ?? '', issues);
+      return issues.length === before ? (items as T[]) : undefined;
+    },
+    json: { type: 'array', items: item.json, ...(minItems > 0 ? { minItems } : {}) },
+    item,
+  };
+}
+
+function reportDuplicates(items: readonly unknown[], path: string, key: string, why: string, issues: ConfigIssue[]): void {
+  const firstIndex = new Map<unknown, number>();
+  items.forEach((element, index) => {
+    const value = isMapping(element) ? element[key] : undefined;
+    if (typeof value !== 'string') return;
+    const earlier = firstIndex.get(value);
+    if (earlier === undefined) firstIndex.set(value, index);
+    else report(issues, `${path}[${index}].${key}`, `duplicates ${path}[${earlier}].${key} ${JSON.stringify(value)}${why ? `: ${why}` : ''}`);
+  });
+}
+
+/** A condition on one field of a mapping, as the raw config holds it. */
+export type Condition =
+  | { readonly field: string; readonly is: 'present' | 'absent' }
+  | { readonly field: string; readonly equals: string }
+  | { readonly field: string; readonly notEquals: string };
+
+/** A rule across the fields of one mapping: when `when` holds, `then` must hold too. */
+export interface FieldRule {
+  readonly when: Condition;
+  readonly then: Condition;
+  /** The message, reported at `then.field`. */
+  readonly message: string;
+}
+
+function holds(condition: Condition, mapping: Readonly<Record<string, unknown>>): boolean {
+  const value = mapping[condition.field];
+  const present = value !== undefined && value !== null;
+  if ('is' in condition) return condition.is === 'present' ? present : !present;
+  if ('equals' in condition) return value === condition.equals;
+  return value !== condition.notEquals;
+}
+
+function conditionJson(condition: Condition): JsonSchema {
+  const { field } = condition;
+  if ('is' in condition) return condition.is === 'present' ? { required: [field] } : { not: { required: [field] } };
+  const equals = { required: [field], properties: { [field]: { const: 'equals' in condition ? condition.equals : condition.notEquals } } };
+  return 'equals' in condition ? equals : { not: equals };
+}
+
+type FieldValues<F> = { readonly [K in keyof F]: F[K] extends Field<infer T> ? T : never };
+
+/**
+ * A mapping with exactly these fields; an unknown field is an error, because it is almost always a
+ * typo. `rules` span several fields; they are checked on the mapping as written, so a rule's
+ * problem is reported together with any problem of the fields themselves.
+ */
+export function object<F extends Record<string, Field<unknown>>>(fields: F, rules: readonly FieldRule[] = []): Schema<FieldValues<F>> {
+  const known = Object.keys(fields);
+  const requiredKeys = known.filter((key) => fields[key]!.required);
+  return {
+    parse: (value, path, issues) => {
+      if (!isMapping(value)) return report(issues, path || '(top level)', `must be a mapping (got ${describe(value)})`);
+      const before = issues.length;
+      for (const key of Object.keys(value)) {
+        if (!known.includes(key)) report(issues, join(path, key), `unknown field (allowed: ${known.join(', ')})`);
+      }
+      const result: Record<string, unknown> = {};
+      for (const [key, field] of Object.entries(fields)) {
+        const raw = value[key];
+        if (raw === undefined || raw === null) {
+          if (field.required) report(issues, join(path, key), 'is required');
+          result[key] = field.fallback;
+        } else {
+          result[key] = field.schema.parse(raw, join(path, key), issues);
+        }
+      }
+      for (const rule of rules) {
+        if (holds(rule.when, value) && !holds(rule.then, value)) report(issues, join(path, rule.then.field), rule.message);
+      }
+      return issues.length === before ? (result as FieldValues<F>) : undefined;
+    },
+    json: {
+      type: 'object',
+      properties: Object.fromEntries(Object.entries(fields).map(([key, field]) => [key, {
+        description: field.doc,
+        ...(field.fallback === undefined ? {} : { default: field.fallback }),
+        ...field.schema.json,
+      }])),
+      ...(requiredKeys.length > 0 ? { required: requiredKeys } : {}),
+      additionalProperties: false,
+      ...(rules.length > 0 ? { allOf: rules.map((rule) => ({ if: conditionJson(rule.when), then: conditionJson(rule.then) })) } : {}),
+    },
+    fields,
+  };
+}
+
+export function report(issues: ConfigIssue[], path: string, message: string): undefined {
+  issues.push({ path, message });
+  return undefined;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'a mapping';
+  return JSON.stringify(value);
+}

@@ -1,0 +1,39 @@
+// The issuer's real clock (cert-issuer/src/retry.ts): its sleep is a timer of its own, and must behave as
+// node:timers/promises's did for the callers, which abort it when a wait ends early.
+import { getEventListeners } from 'node:events';
+import { systemClock } from '../../cert-issuer/src/retry.ts';
+
+const pendingTimers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+
+describe('GIVEN the system clock', () => {
+  test('WHEN it sleeps THEN it resolves after the time has passed', async () => {
+    const started = performance.now();
+    await systemClock.sleep(30);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(29);
+  });
+
+  test('WHEN the sleep is aborted THEN it rejects at once with the reason, and its timer is gone', async () => {
+    const before = pendingTimers();
+    const controller = new AbortController();
+    const sleeping = systemClock.sleep(60_000, controller.signal);
+    expect(pendingTimers()).toBe(before + 1);
+
+    controller.abort(new Error('done waiting'));
+
+    await expect(sleeping).rejects.toThrow('done waiting');
+    expect(pendingTimers()).toBe(before);
+  });
+
+  test('WHEN the signal is already aborted THEN it rejects without starting a timer', async () => {
+    const before = pendingTimers();
+    await expect(systemClock.sleep(60_000, AbortSignal.abort(new Error('too late')))).rejects.toThrow('too late');
+    expect(pendingTimers()).toBe(before);
+  });
+
+  test('WHEN the sleep ends by itself THEN it no longer listens to the signal', async () => {
+    const controller = new AbortController();
+    await systemClock.sleep(1, controller.signal);
+    // An abort now would reject a settled promise: harmless, but a listener left behind is a leak.
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+});
