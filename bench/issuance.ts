@@ -9,7 +9,7 @@ import { generateKey } from '../cert-issuer/src/certificate.ts';
 import { type Config, parseCommand } from '../cert-issuer/src/config.ts';
 import { encodeCsr } from '../src/contract/csr-encoding.ts';
 import { buildCsrObject } from '../cert-issuer/src/csr.ts';
-import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../src/contract/issuer-contract.ts';
+import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../src/contract/issuer-api.ts';
 import { buildTlsSecret } from '../cert-issuer/src/secret.ts';
 import type { PlaneState } from '../test/plane/env.ts';
 import { auditEventsSince, bootstrapOnly, loadDist, writesAmong } from '../test/plane/testkit.ts';

@@ -1,5 +1,5 @@
 // `npm run reference`: writes the JSON Schema of the cluster configs and the README's field
-// reference from the schema in src/config/cluster-config.ts.
+// reference from the settings in src/contract/settings.ts.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { JSON_SCHEMA_PATH, jsonSchemaText, withReference } from '../src/config/config-reference.ts';
 

@@ -2,7 +2,7 @@ import { isIPv6 } from 'node:net';
 import { ConfigError } from './errors.ts';
 import {
   type HelmRepositoryRef, type IssuerArgs, IssuerArgsError, issuerFlagsHelp, parseIssuerArgs,
-} from '../../src/contract/issuer-contract.ts';
+} from '../../src/contract/issuer-flags.ts';
 
 /** Where the API server is and how we authenticate to it. */
 export type ClusterAccess =
@@ -47,8 +47,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   }
   const serviceAccountDir = env.CERT_ISSUER_SERVICEACCOUNT_DIR || defaultServiceAccountDir;
   const { kubeconfig, ...settings } = args;
-  // The optional settings are always keys of the config, undefined when not given.
-  const config = { organization: undefined, caFile: undefined, ...settings, serviceAccountDir, cluster: clusterAccess(kubeconfig, env, serviceAccountDir) };
+  const config = { ...settings, serviceAccountDir, cluster: clusterAccess(kubeconfig, env, serviceAccountDir) };
   return { command: 'ensure', config };
 }
 

@@ -1,9 +1,6 @@
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
-import { MANAGED_LABELS, SECRET_LABEL } from '../../src/contract/issuer-contract.ts';
+import { CSR_USAGES, MANAGED_LABELS, SECRET_LABEL } from '../../src/contract/issuer-api.ts';
 import { isoTime } from './utc-time.ts';
-
-/** kube-apiserver-client requires client auth; digital signature is what an RSA TLS client key does. */
-export const csrUsages = ['digital signature', 'client auth'];
 
 export interface CsrSpec {
   readonly name: string;
@@ -21,7 +18,7 @@ export function buildCsrObject(spec: CsrSpec): V1CertificateSigningRequest {
     spec: {
       request: Buffer.from(spec.requestPem, 'utf8').toString('base64'),
       signerName: spec.signerName,
-      usages: csrUsages,
+      usages: [...CSR_USAGES],
       expirationSeconds: spec.expirationSeconds,
     },
   };

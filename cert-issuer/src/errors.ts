@@ -1,4 +1,4 @@
-import { ExitCode } from '../../src/contract/issuer-contract.ts';
+import { ExitCode } from '../../src/contract/issuer-api.ts';
 
 export { ExitCode };
 

@@ -4,9 +4,9 @@ import { verifyCsrForApproval, type ExpectedCsr } from './approval.ts';
 import { chainVerifies, generateKey, inspectCertificate, type CertificateFacts, type KeyPair } from './certificate.ts';
 import type { Config } from './config.ts';
 import { encodeCsr } from '../../src/contract/csr-encoding.ts';
-import { buildCsrObject, csrUsages, leftoverCsrs, outcomeOf, withApproval } from './csr.ts';
+import { buildCsrObject, leftoverCsrs, outcomeOf, withApproval } from './csr.ts';
 import { ExitCode, IssuerError } from './errors.ts';
-import { SECRET_LABEL } from '../../src/contract/issuer-contract.ts';
+import { CSR_USAGES, SECRET_LABEL } from '../../src/contract/issuer-api.ts';
 import type { KubeApi } from './kube.ts';
 import type { Logger } from './log.ts';
 import { backoffMs, describe, type Clock } from './retry.ts';
@@ -131,7 +131,7 @@ async function issue(run: Run): Promise<{ csrName: string; certificate: Certific
       uid: created.metadata!.uid!,
       commonName: config.commonName,
       organization: config.organization,
-      usages: csrUsages,
+      usages: [...CSR_USAGES],
       username,
       signerName: config.signerName,
       publicKeyPem: key.publicKeyPem,

@@ -3,7 +3,7 @@ import type { V1CertificateSigningRequest, V1CertificateSigningRequestList, V1Se
 import { ApiClient, type Connection } from './api-client.ts';
 import type { Config, HelmRepositoryRef } from './config.ts';
 import { ConfigError, ExitCode, IssuerError } from './errors.ts';
-import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../../src/contract/issuer-contract.ts';
+import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../../src/contract/issuer-api.ts';
 import { connectionFromKubeconfig } from './kubeconfig.ts';
 import { describe, withRetry, type RetryOptions } from './retry.ts';
 

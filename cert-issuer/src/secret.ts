@@ -1,5 +1,5 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import { MANAGED_LABELS, NOT_AFTER_ANNOTATION, RENEW_AFTER_ANNOTATION } from '../../src/contract/issuer-contract.ts';
+import { MANAGED_LABELS, NOT_AFTER_ANNOTATION, RENEW_AFTER_ANNOTATION } from '../../src/contract/issuer-api.ts';
 import type { TlsFiles } from './rotation.ts';
 import { rfc3339 } from './utc-time.ts';
 

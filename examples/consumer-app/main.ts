@@ -11,18 +11,16 @@ new ConfigMap(chart, 'Settings', {
   data: { cluster: 'edge-1' },
 });
 
+// The props are the cluster config's sections, with the same names, rules and defaults.
 const bootstrap = new AssetsBootstrap(chart, 'FluxBootstrap', {
   endpoint: ApiEndpoint.parse('localhost:7445'),
-  namespace: 'platform',
-  serverName: 'assets',
-  serverImage: 'ghcr.io/example/assets:1.0.0',
+  assets: { namespace: 'platform', name: 'assets', image: 'ghcr.io/example/assets:1.0.0' },
   repositories: [
     { name: 'cilium', namespace: 'kube-system' },
     { name: 'platform-charts', namespace: 'platform', interval: '10m' },
   ],
-  commonName: 'flux-assets-reader',
-  secretName: 'assets-client-tls',
-  issuerImage: 'ghcr.io/example/cert-issuer:1.0.0',
+  certificate: { commonName: 'flux-assets-reader', secretName: 'assets-client-tls' },
+  issuer: { image: 'ghcr.io/example/cert-issuer:1.0.0' },
 });
 
 // An auditor may read the charts the way Flux does.

@@ -1,87 +1,22 @@
 import { Chart } from 'cdk8s';
 import { type k8s, User } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { KeyBits } from '../contract/issuer-contract.ts';
-import type { ApiEndpoint } from '../contract/api-endpoint.ts';
+import { KUBE_APISERVER_CLIENT_SIGNER } from '../contract/issuer-api.ts';
+import { BOOTSTRAP } from '../contract/settings.ts';
+import { asChecked, type Input } from '../contract/settings-schema.ts';
 import { AssetsHelmRepository } from './assets-helm-repository.ts';
 import { AssetsServer } from './assets-server.ts';
 import { BootstrapNamespace, PodSecurityLevel } from './bootstrap-namespace.ts';
+import { podSettingsOf } from './bootstrap-pod.ts';
 import { CertIssuer } from './cert-issuer.ts';
-import { REPOSITORIES, validateProps } from '../contract/prop-rules.ts';
+import { settleProps } from './props.ts';
 
-/** One Helm repository that the assets server serves under `/repos/<name>`. */
-export interface AssetsRepository {
-  /** The HelmRepository's name and the folder under the server's `/repos/`; unique. */
-  readonly name: string;
-  /** Namespace of the HelmRepository; it gets a copy of the TLS Secret. */
-  readonly namespace: string;
-  /**
-   * How often Flux re-reads the index.
-   * @default 5m
-   */
-  readonly interval?: string;
-}
-
-export interface AssetsBootstrapProps {
-  /** The API endpoint Flux and the issuer use, e.g. `ApiEndpoint.parse('localhost:7445')`. */
-  readonly endpoint: ApiEndpoint;
-  /**
-   * PEM bundle that verifies `endpoint`, for an endpoint whose serving certificate is not signed by
-   * the cluster CA; it also becomes the Secret's `ca.crt`.
-   * @default - the cluster CA
-   */
-  readonly apiCA?: string;
-  /** Namespace of the assets server, the reader Role and the issuer; labelled Pod Security `privileged`. */
-  readonly namespace: string;
-  /** Name of the assets StatefulSet and its headless Service (at most 52 characters). */
-  readonly serverName: string;
-  /** Static HTTP server image that serves `/repos/<repo>/index.yaml`, pinned. */
-  readonly serverImage: string;
-  /**
-   * Container and host port of the server, 1024–65535.
-   * @default 8123
-   */
-  readonly serverPort?: number;
-  /** The Helm repositories the server serves, one HelmRepository each; at least one. */
-  readonly repositories: readonly AssetsRepository[];
-  /** CN of Flux's client certificate: the User that may read through the pod proxy. */
-  readonly commonName: string;
-  /** Name of the `kubernetes.io/tls` Secret in every repository namespace. */
-  readonly secretName: string;
-  /**
-   * Requested certificate lifetime in seconds; the signer may shorten it.
-   * @default 31536000 (one year)
-   */
-  readonly expirationSeconds?: number;
-  /**
-   * RSA key size.
-   * @default 2048
-   */
-  readonly keyBits?: KeyBits;
-  /** The cert-issuer image built from `cert-issuer/Dockerfile`, pinned. */
-  readonly issuerImage: string;
-  /**
-   * How long the issuer waits for the signer, 30–3600 seconds.
-   * @default 300
-   */
-  readonly timeoutSeconds?: number;
-  /**
-   * Cron schedule (UTC) of the renewal CronJob.
-   * @default "17 *\/6 * * *"
-   */
-  readonly renewalSchedule?: string;
-  /**
-   * Whether a ValidatingAdmissionPolicy confines the issuer's ServiceAccount to its own CSRs for
-   * `commonName`. Needs Kubernetes 1.30 or later.
-   * @default true
-   */
-  readonly admissionPolicy?: boolean;
-  /**
-   * Tolerations for both pods, added to the built-in ones for a node without a CNI.
-   * @default - only the built-in bootstrap tolerations
-   */
-  readonly extraTolerations?: readonly k8s.Toleration[];
-}
+/**
+ * The config's bootstrap sections (`endpoint`, `assets`, `repositories`, `certificate`, `issuer`
+ * and the pod settings; the README's reference documents each field), with the API's CA as PEM
+ * text where the config names a file.
+ */
+export type AssetsBootstrapProps = Input<typeof BOOTSTRAP>;
 
 /**
  * Everything one cluster needs so that Flux can install charts from an in-cluster assets server
@@ -100,52 +35,41 @@ export class AssetsBootstrap extends Construct {
 
   public constructor(scope: Construct, id: string, props: AssetsBootstrapProps) {
     super(scope, id);
-    // Only the fields used are checked: a typed caller may pass richer objects.
-    const repositories = props.repositories.map(({ name, namespace, interval }) => ({ name, namespace, interval }));
-    validateProps(this, [['repositories', REPOSITORIES, repositories]]);
+    const settings = settleProps(this, BOOTSTRAP, props);
     const chartNamespace = Chart.of(this).namespace;
     if (chartNamespace !== undefined) {
-      throw new Error(`${this.node.path}: the chart's namespace ${JSON.stringify(chartNamespace)} would be put on the bootstrap's cluster-scoped objects too; add it to a chart without a namespace`);
+      this.node.addValidation({ validate: () => [`the chart's namespace ${JSON.stringify(chartNamespace)} would be put on the bootstrap's cluster-scoped objects too; add it to a chart without a namespace`] });
     }
-    const repositoryNamespaces = [...new Set(props.repositories.map((repo) => repo.namespace))];
+    const { assets, certificate } = settings;
+    const repositoryNamespaces = [...new Set(settings.repositories.map((repo) => repo.namespace))];
 
     // The assets server and the issuer run on the host network, which needs "privileged".
-    new BootstrapNamespace(this, `Namespace-${props.namespace}`, { name: props.namespace, podSecurity: PodSecurityLevel.PRIVILEGED });
-    for (const namespace of repositoryNamespaces.filter((ns) => ns !== props.namespace)) {
+    new BootstrapNamespace(this, `Namespace-${assets.namespace}`, { name: assets.namespace, podSecurity: PodSecurityLevel.PRIVILEGED });
+    for (const namespace of repositoryNamespaces.filter((ns) => ns !== assets.namespace)) {
       new BootstrapNamespace(this, `Namespace-${namespace}`, { name: namespace });
     }
 
-    this.server = new AssetsServer(this, 'AssetsServer', {
-      namespace: props.namespace,
-      name: props.serverName,
-      image: props.serverImage,
-      port: props.serverPort,
-      extraTolerations: props.extraTolerations,
-    });
+    // The children's props are made of the settings checked above, so they are not checked again.
+    this.server = new AssetsServer(this, 'AssetsServer', asChecked({ ...assets, ...podSettingsOf(settings) }));
     // The API server authenticates a client certificate as the User its CN names.
-    this.readerBinding = this.server.grantProxyRead(User.fromName(this, 'Reader', props.commonName));
-    this.helmRepositories = props.repositories.map((repo) => new AssetsHelmRepository(this, `HelmRepository-${repo.namespace}-${repo.name}`, {
+    this.readerBinding = this.server.grantProxyRead(User.fromName(this, 'Reader', certificate.commonName));
+    this.helmRepositories = settings.repositories.map((repo) => new AssetsHelmRepository(this, `HelmRepository-${repo.namespace}-${repo.name}`, asChecked({
       ...repo,
-      endpoint: props.endpoint,
+      endpoint: settings.endpoint,
       server: this.server,
-      secretName: props.secretName,
-    }));
+      secretName: certificate.secretName,
+    })));
 
-    this.issuer = new CertIssuer(this, 'CertIssuer', {
-      namespace: props.namespace,
-      image: props.issuerImage,
-      endpoint: props.endpoint,
-      apiCA: props.apiCA,
-      commonName: props.commonName,
-      secretName: props.secretName,
-      secretNamespaces: repositoryNamespaces,
-      helmRepositories: props.repositories,
-      expirationSeconds: props.expirationSeconds,
-      keyBits: props.keyBits,
-      timeoutSeconds: props.timeoutSeconds,
-      renewalSchedule: props.renewalSchedule,
-      admissionPolicy: props.admissionPolicy,
-      extraTolerations: props.extraTolerations,
-    });
+    this.issuer = new CertIssuer(this, 'CertIssuer', asChecked({
+      namespace: assets.namespace,
+      endpoint: settings.endpoint,
+      apiCA: settings.apiCA,
+      certificate,
+      issuer: settings.issuer,
+      namespaces: repositoryNamespaces,
+      refreshHelmRepositories: settings.repositories.map(({ namespace, name }) => ({ namespace, name })),
+      signerName: KUBE_APISERVER_CLIENT_SIGNER,
+      ...podSettingsOf(settings),
+    }));
   }
 }

@@ -1,67 +1,27 @@
 import { Construct } from 'constructs';
 import { HelmRelease, HelmReleaseSpecChartSpecSourceRefKind, HelmReleaseSpecUpgradeRemediationStrategy } from '../../imports/helm.toolkit.fluxcd.io.ts';
+import { RELEASE_FIELDS } from '../contract/settings.ts';
+import { type Input, object } from '../contract/settings-schema.ts';
 import type { AssetsHelmRepository } from './assets-helm-repository.ts';
-import { DNS_LABEL } from '../contract/issuer-contract.ts';
-import { integer, text } from '../contract/schema.ts';
 import { PART_OF } from './hardening.ts';
-import { CHART_NAME, CHART_VERSION_RANGE, FLUX_DURATION, RELEASE_NAME, REMEDIATION_RETRIES, validateProps } from '../contract/prop-rules.ts';
+import { settleProps } from './props.ts';
 
-/** What helm-controller does with a release whose upgrade failed past its retries. */
-export class UpgradeRemediation {
-  /** Roll back to the last release that worked. */
-  public static readonly ROLLBACK = new UpgradeRemediation(HelmReleaseSpecUpgradeRemediationStrategy.ROLLBACK);
-  /** Uninstall the release, so the next attempt installs afresh. */
-  public static readonly UNINSTALL = new UpgradeRemediation(HelmReleaseSpecUpgradeRemediationStrategy.UNINSTALL);
+// A library app names the repository and the releases it depends on by their constructs.
+const { repository: _repositoryName, dependsOn: _releaseNames, ...RELEASE_SETTINGS } = RELEASE_FIELDS;
+const PROPS = object(RELEASE_SETTINGS);
 
-  private constructor(public readonly strategy: HelmReleaseSpecUpgradeRemediationStrategy) {}
-}
+const UPGRADE_STRATEGIES = {
+  rollback: HelmReleaseSpecUpgradeRemediationStrategy.ROLLBACK,
+  uninstall: HelmReleaseSpecUpgradeRemediationStrategy.UNINSTALL,
+} as const;
 
-export interface AssetsHelmReleaseProps {
-  /** Release name, also the HelmRelease's name. */
-  readonly name: string;
-  /** Namespace of the HelmRelease and of the release it installs. */
-  readonly namespace: string;
+/** One of the config's `releases`, with its repository and the releases it depends on as constructs. */
+export type AssetsHelmReleaseProps = Input<typeof PROPS> & {
   /** The assets repository the chart comes from. */
   readonly repository: AssetsHelmRepository;
-  /** Chart name in the repository's index. */
-  readonly chart: string;
-  /**
-   * Semver range of the chart version. Flux's `*` skips pre-releases; write a range with a
-   * pre-release part, such as `>=0.0.0-0`, to take them too.
-   * @default * - the newest version that is not a pre-release
-   */
-  readonly version?: string;
-  /**
-   * How often helm-controller checks the release and the chart.
-   * @default 5m
-   */
-  readonly interval?: string;
-  /**
-   * Values passed to the chart.
-   * @default - the chart's own defaults
-   */
-  readonly values?: Readonly<Record<string, unknown>>;
-  /**
-   * Releases that must be Ready before this one is installed or upgraded.
-   * @default - none
-   */
+  /** Releases that must be Ready before this one is installed or upgraded (none by default). */
   readonly dependsOn?: readonly AssetsHelmRelease[];
-  /**
-   * Install retries after a failed install; each failed attempt is uninstalled first.
-   * @default 3
-   */
-  readonly installRetries?: number;
-  /**
-   * Upgrade retries after a failed upgrade.
-   * @default 3
-   */
-  readonly upgradeRetries?: number;
-  /**
-   * What to do once the upgrade retries are spent.
-   * @default UpgradeRemediation.ROLLBACK
-   */
-  readonly upgradeRemediation?: UpgradeRemediation;
-}
+};
 
 /**
  * A Flux HelmRelease that installs a chart from an assets repository: the first charts of a
@@ -74,39 +34,31 @@ export class AssetsHelmRelease extends Construct {
 
   public constructor(scope: Construct, id: string, props: AssetsHelmReleaseProps) {
     super(scope, id);
-    validateProps(this, [
-      ['name', text(RELEASE_NAME), props.name],
-      ['namespace', text(DNS_LABEL), props.namespace],
-      ['chart', text(CHART_NAME), props.chart],
-      ['version', CHART_VERSION_RANGE, props.version],
-      ['interval', text(FLUX_DURATION), props.interval],
-      ['installRetries', integer(REMEDIATION_RETRIES), props.installRetries],
-      ['upgradeRetries', integer(REMEDIATION_RETRIES), props.upgradeRetries],
-    ]);
-    this.name = props.name;
-    this.namespace = props.namespace;
+    const settings = settleProps(this, PROPS, props);
+    this.name = settings.name;
+    this.namespace = settings.namespace;
     const { repository } = props;
     new HelmRelease(this, 'Resource', {
-      metadata: { name: props.name, namespace: props.namespace, labels: { ...PART_OF, 'app.kubernetes.io/component': 'helm-release' } },
+      metadata: { name: settings.name, namespace: settings.namespace, labels: { ...PART_OF, 'app.kubernetes.io/component': 'helm-release' } },
       spec: {
-        interval: props.interval ?? '5m',
+        interval: settings.interval,
         chart: {
           spec: {
-            chart: props.chart,
-            version: props.version ?? '*',
+            chart: settings.chart,
+            version: settings.version,
             sourceRef: { kind: HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name: repository.name, namespace: repository.namespace },
           },
         },
-        install: { remediation: { retries: props.installRetries ?? 3 } },
+        install: { remediation: { retries: settings.install.retries } },
         upgrade: {
           remediation: {
-            retries: props.upgradeRetries ?? 3,
-            strategy: (props.upgradeRemediation ?? UpgradeRemediation.ROLLBACK).strategy,
+            retries: settings.upgrade.retries,
+            strategy: UPGRADE_STRATEGIES[settings.upgrade.strategy],
             // Also remediate the last failed attempt, so a release never stays half upgraded.
             remediateLastFailure: true,
           },
         },
-        ...(props.values && { values: props.values }),
+        ...(settings.values && { values: settings.values }),
         ...(props.dependsOn?.length && { dependsOn: props.dependsOn.map((release) => ({ name: release.name, namespace: release.namespace })) }),
       },
     });

@@ -1,29 +1,21 @@
 import { Construct } from 'constructs';
 import { HelmRepository } from '../../imports/source.toolkit.fluxcd.io.ts';
-import { DNS_LABEL, SECRET_NAME } from '../contract/issuer-contract.ts';
-import type { ApiEndpoint } from '../contract/api-endpoint.ts';
+import { CERTIFICATE_FIELDS, ENDPOINT_FIELD, REPOSITORY_FIELDS } from '../contract/settings.ts';
+import { type Input, object } from '../contract/settings-schema.ts';
 import type { AssetsServer } from './assets-server.ts';
-import { text } from '../contract/schema.ts';
 import { PART_OF } from './hardening.ts';
-import { BOOTSTRAP_DEFAULTS, FLUX_DURATION, validateProps } from '../contract/prop-rules.ts';
+import { settleProps } from './props.ts';
 
-export interface AssetsHelmRepositoryProps {
-  /** Repository name: the HelmRepository's name and the folder under the server's `/repos/`. */
-  readonly name: string;
-  /** Namespace of the HelmRepository; it must hold the TLS Secret too. */
-  readonly namespace: string;
-  /** The API endpoint Flux reaches the pod proxy through. */
-  readonly endpoint: ApiEndpoint;
+const PROPS = object({ ...REPOSITORY_FIELDS, endpoint: ENDPOINT_FIELD, secretName: CERTIFICATE_FIELDS.secretName });
+
+/**
+ * One of the config's `repositories`, the API endpoint Flux reaches the pod proxy through, and the
+ * TLS Secret in the repository's namespace (certSecretRef is namespace-local).
+ */
+export type AssetsHelmRepositoryProps = Input<typeof PROPS> & {
   /** The server that serves the repository under `/repos/<name>`. */
   readonly server: AssetsServer;
-  /** Secret with `tls.crt`, `tls.key` and `ca.crt`, in `namespace` (certSecretRef is namespace-local). */
-  readonly secretName: string;
-  /**
-   * How often Flux re-reads the index, as the HelmRepository CRD takes it (`5m`, `1h30m`).
-   * @default 5m
-   */
-  readonly interval?: string;
-}
+};
 
 /** A Flux HelmRepository that fetches from the assets server through the API pod proxy over mTLS. */
 export class AssetsHelmRepository extends Construct {
@@ -35,22 +27,17 @@ export class AssetsHelmRepository extends Construct {
 
   public constructor(scope: Construct, id: string, props: AssetsHelmRepositoryProps) {
     super(scope, id);
-    validateProps(this, [
-      ['name', text(DNS_LABEL), props.name],
-      ['namespace', text(DNS_LABEL), props.namespace],
-      ['secretName', text(SECRET_NAME), props.secretName],
-      ['interval', text(FLUX_DURATION), props.interval],
-    ]);
+    const settings = settleProps(this, PROPS, props);
     const { server } = props;
-    this.name = props.name;
-    this.namespace = props.namespace;
-    this.url = props.endpoint.url(`/api/v1/namespaces/${server.namespace}/pods/${server.podName}/proxy/repos/${props.name}`);
+    this.name = settings.name;
+    this.namespace = settings.namespace;
+    this.url = settings.endpoint.url(`/api/v1/namespaces/${server.namespace}/pods/${server.podName}/proxy/repos/${settings.name}`);
     new HelmRepository(this, 'Resource', {
-      metadata: { name: props.name, namespace: props.namespace, labels: { ...PART_OF } },
+      metadata: { name: settings.name, namespace: settings.namespace, labels: { ...PART_OF } },
       spec: {
         url: this.url,
-        interval: props.interval ?? BOOTSTRAP_DEFAULTS.interval,
-        certSecretRef: { name: props.secretName },
+        interval: settings.interval,
+        certSecretRef: { name: settings.secretName },
       },
     });
   }

@@ -1,37 +1,20 @@
 import { Lazy } from 'cdk8s';
 import { type ISubject, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { DNS_LABEL } from '../contract/issuer-contract.ts';
-import { BOOTSTRAP_TOLERATIONS } from './bootstrap-tolerations.ts';
-import { integer, text } from '../contract/schema.ts';
+import { ASSETS_FIELDS } from '../contract/settings.ts';
+import { type Input, object } from '../contract/settings-schema.ts';
+import { bootstrapPodPlacement, POD } from './bootstrap-pod.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
-import { ASSETS_PORT, BOOTSTRAP_DEFAULTS, PINNED_IMAGE, STATEFULSET_NAME, validateProps } from '../contract/prop-rules.ts';
+import { settleProps } from './props.ts';
 import { bindingSubject, roleRef } from './rbac.ts';
 
-export interface AssetsServerProps {
-  /** Namespace of the StatefulSet and its Service; its pods need Pod Security `privileged`. */
-  readonly namespace: string;
-  /**
-   * Name of the StatefulSet and its headless Service; the pod is always `<name>-0`. At most 52
-   * characters, because the pod carries `<name>-<revision hash>` as a label value.
-   */
-  readonly name: string;
-  /**
-   * The static HTTP server image, pinned by digest or by a tag other than `latest`. It serves Helm
-   * repositories under `/repos/<repo>`.
-   */
-  readonly image: string;
-  /**
-   * Port the server listens on, on the node's network: 1024–65535, as it runs as non-root.
-   * @default 8123
-   */
-  readonly port?: number;
-  /**
-   * Tolerations added to the built-in ones for a node without a CNI.
-   * @default - only the built-in bootstrap tolerations
-   */
-  readonly extraTolerations?: readonly k8s.Toleration[];
-}
+const PROPS = object({ ...ASSETS_FIELDS, ...POD.fields });
+
+/**
+ * The config's `assets` section and pod settings (the README's reference documents each field).
+ * Its namespace's pods need Pod Security `privileged`; the pod is always `<name>-0`.
+ */
+export type AssetsServerProps = Input<typeof PROPS>;
 
 /**
  * The in-cluster HTTP server that holds the Helm charts Flux installs first. It runs on the host
@@ -48,21 +31,16 @@ export class AssetsServer extends Construct {
 
   public constructor(scope: Construct, id: string, props: AssetsServerProps) {
     super(scope, id);
-    validateProps(this, [
-      ['namespace', text(DNS_LABEL), props.namespace],
-      ['name', text(STATEFULSET_NAME), props.name],
-      ['image', text(PINNED_IMAGE), props.image],
-      ['port', integer(ASSETS_PORT), props.port],
-    ]);
-    this.namespace = props.namespace;
-    this.name = props.name;
-    this.podName = `${props.name}-0`;
-    this.port = props.port ?? BOOTSTRAP_DEFAULTS.assetsPort;
+    const settings = settleProps(this, PROPS, props);
+    this.namespace = settings.namespace;
+    this.name = settings.name;
+    this.podName = `${settings.name}-0`;
+    this.port = settings.port;
 
     // Explicit and independent of construct ids: a StatefulSet selector is immutable.
-    const selector = { 'app.kubernetes.io/name': props.name, 'app.kubernetes.io/component': 'assets-server' };
+    const selector = { 'app.kubernetes.io/name': settings.name, 'app.kubernetes.io/component': 'assets-server' };
     const labels = { ...selector, ...PART_OF };
-    const metadata = { name: props.name, namespace: props.namespace, labels };
+    const metadata = { name: settings.name, namespace: settings.namespace, labels };
     const probe = (failureThreshold: number): k8s.Probe => ({
       httpGet: { path: '/', port: k8s.IntOrString.fromString('http') },
       periodSeconds: 10,
@@ -84,7 +62,7 @@ export class AssetsServer extends Construct {
     new k8s.KubeStatefulSet(this, 'Resource', {
       metadata,
       spec: {
-        serviceName: props.name,
+        serviceName: settings.name,
         replicas: 1,
         selector: { matchLabels: selector },
         template: {
@@ -96,10 +74,10 @@ export class AssetsServer extends Construct {
             enableServiceLinks: false,
             automountServiceAccountToken: false,
             securityContext: RESTRICTED_POD_SECURITY,
-            tolerations: [...BOOTSTRAP_TOLERATIONS, ...(props.extraTolerations ?? [])],
+            ...bootstrapPodPlacement(settings),
             containers: [{
               name: 'server',
-              image: props.image,
+              image: settings.image,
               imagePullPolicy: 'IfNotPresent',
               // The pod proxy dials the pod IP at this port; on the host network that is the node.
               ports: [{ name: 'http', containerPort: this.port, hostPort: this.port, protocol: 'TCP' }],

@@ -1,9 +1,11 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { DNS_LABEL } from '../contract/issuer-contract.ts';
-import { text } from '../contract/schema.ts';
+import { DNS_LABEL } from '../contract/names.ts';
+import { object, required, text } from '../contract/settings-schema.ts';
 import { PART_OF } from './hardening.ts';
-import { validateProps } from '../contract/prop-rules.ts';
+import { settleProps } from './props.ts';
+
+const PROPS = object({ name: required(text(DNS_LABEL), 'Namespace name.') });
 
 /** A Pod Security Standards level, enforced on a namespace by label. */
 export class PodSecurityLevel {
@@ -32,12 +34,12 @@ export interface BootstrapNamespaceProps {
 export class BootstrapNamespace extends Construct {
   public constructor(scope: Construct, id: string, props: BootstrapNamespaceProps) {
     super(scope, id);
-    validateProps(this, [['name', text(DNS_LABEL), props.name]]);
+    const { name } = settleProps(this, PROPS, props);
     const podSecurity: Record<string, string> = props.podSecurity
       ? { 'pod-security.kubernetes.io/enforce': props.podSecurity.name, 'pod-security.kubernetes.io/enforce-version': 'latest' }
       : {};
     new k8s.KubeNamespace(this, 'Resource', {
-      metadata: { name: props.name, labels: { ...PART_OF, ...podSecurity } },
+      metadata: { name, labels: { ...PART_OF, ...podSecurity } },
     });
   }
 }

@@ -1,6 +1,6 @@
 import { type IServiceAccount, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { HelmRepositoryRef } from '../contract/issuer-contract.ts';
+import type { HelmRepositoryRef } from '../contract/issuer-flags.ts';
 import { PART_OF } from './hardening.ts';
 import { bindingSubject, roleRef } from './rbac.ts';
 

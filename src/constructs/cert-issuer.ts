@@ -2,22 +2,40 @@ import { createHash } from 'node:crypto';
 import { JsonPatch } from 'cdk8s';
 import { k8s, ServiceAccount } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ApiEndpoint } from '../contract/api-endpoint.ts';
-import { BOOTSTRAP_TOLERATIONS } from './bootstrap-tolerations.ts';
-import {
-  COMMON_NAME, DEFAULTS, DNS_LABEL, FINAL_EXIT_CODES, ISSUER_SERVICE_ACCOUNT_NAME, type HelmRepositoryRef, KEY_BITS, type KeyBits, LIMITS,
-  SECRET_NAME, SIGNER_NAME, toIssuerArgs,
-} from '../contract/issuer-contract.ts';
+import { FINAL_EXIT_CODES, ISSUER_SERVICE_ACCOUNT_NAME } from '../contract/issuer-api.ts';
+import { ISSUER_ARGS, toIssuerArgs } from '../contract/issuer-flags.ts';
+import { ASSETS_FIELDS, BOOTSTRAP } from '../contract/settings.ts';
+import { type Input, object, type Output } from '../contract/settings-schema.ts';
+import { bootstrapPodPlacement, POD } from './bootstrap-pod.ts';
 import { CertIssuerAccess } from './cert-issuer-access.ts';
-import { array, integer, object, oneOf, required, text } from '../contract/schema.ts';
-import { CRON_SCHEDULE, cronRangeProblem } from '../contract/cron-schedule.ts';
 import { CsrAdmissionPolicy } from './csr-admission-policy.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
-import { BOOTSTRAP_DEFAULTS, ISSUER_TIMEOUT_SECONDS, PINNED_IMAGE, validateProps } from '../contract/prop-rules.ts';
+import { settleProps } from './props.ts';
+
+const PROPS = object({
+  namespace: ASSETS_FIELDS.namespace,
+  endpoint: BOOTSTRAP.fields.endpoint,
+  apiCA: BOOTSTRAP.fields.apiCA,
+  certificate: BOOTSTRAP.fields.certificate,
+  issuer: BOOTSTRAP.fields.issuer,
+  namespaces: ISSUER_ARGS.fields.namespaces,
+  refreshHelmRepositories: ISSUER_ARGS.fields.refreshHelmRepositories,
+  signerName: ISSUER_ARGS.fields.signerName,
+  ...POD.fields,
+});
+
+/**
+ * The config's `certificate` and `issuer` sections and pod settings; the namespace the issuer runs
+ * in (the assets namespace, whose pods need Pod Security `privileged`); and the issuer's own
+ * settings: the namespaces that get the Secret, the HelmRepositories to refresh, the signer.
+ */
+export type CertIssuerProps = Input<typeof PROPS>;
+type Settings = Output<typeof PROPS>;
 
 /** Where the image keeps Node and the bundle (see cert-issuer/Dockerfile). */
 const ISSUER_COMMAND = ['/nodejs/bin/node', '/app/cert-issuer.mjs'];
 const CA_MOUNT_DIR = '/etc/cert-issuer/ca';
+const CA_CONFIG_MAP = 'cert-issuer-api-ca';
 /** Where the issuer reads its token and the cluster CA by default (cert-issuer/src/config.ts). */
 const TOKEN_MOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /**
@@ -27,78 +45,10 @@ const TOKEN_MOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
  * longer than this still works.
  */
 const TOKEN_EXPIRATION_SECONDS = 600;
-const HELM_REPOSITORY_REF = object({
-  namespace: required(text(DNS_LABEL), 'Namespace of the HelmRepository.'),
-  name: required(text(DNS_LABEL), 'Name of the HelmRepository.'),
-});
-
-export interface CertIssuerProps {
-  /** Namespace the ServiceAccount and the Job run in; the Job's pod needs Pod Security `privileged`. */
-  readonly namespace: string;
-  /** The issuer image built from `cert-issuer/Dockerfile`, pinned by digest or by a tag other than `latest`. */
-  readonly image: string;
-  /** The API endpoint the Job talks to; the Service ClusterIP does not work without kube-proxy. */
-  readonly endpoint: ApiEndpoint;
-  /**
-   * PEM bundle that verifies `endpoint` and goes into the Secret's `ca.crt`.
-   * @default - the cluster CA of the mounted ServiceAccount token
-   */
-  readonly apiCA?: string;
-  /** The certificate's CN: at most 64 characters, not starting with `system:`. */
-  readonly commonName: string;
-  /** The `kubernetes.io/tls` Secret the issuer writes; at most 63 characters, as it is also a label value. */
-  readonly secretName: string;
-  /** Every namespace that holds a HelmRepository and therefore needs the Secret. */
-  readonly secretNamespaces: readonly string[];
-  /**
-   * HelmRepositories to annotate after a new certificate is written, so Flux uses it at once.
-   * @default - none
-   */
-  readonly helmRepositories?: readonly HelmRepositoryRef[];
-  /**
-   * The signer asked to sign.
-   * @default kubernetes.io/kube-apiserver-client
-   */
-  readonly signerName?: string;
-  /**
-   * Requested certificate lifetime in seconds, at least 600; the signer may shorten it.
-   * @default 31536000 (one year)
-   */
-  readonly expirationSeconds?: number;
-  /**
-   * RSA key size.
-   * @default 2048
-   */
-  readonly keyBits?: KeyBits;
-  /**
-   * How long the program waits for the signer before it exits with code 5: 30–3600.
-   * @default 300
-   */
-  readonly timeoutSeconds?: number;
-  /**
-   * Tolerations added to the built-in ones for a node without a CNI.
-   * @default - only the built-in bootstrap tolerations
-   */
-  readonly extraTolerations?: readonly k8s.Toleration[];
-  /**
-   * Cron schedule of the renewal CronJob, which runs the same program; it renews only once the
-   * certificate passes its jittered renewal deadline (70–90% of its lifetime) and writes nothing
-   * before that.
-   * @default "17 *\/6 * * *" (four times a day)
-   */
-  readonly renewalSchedule?: string;
-  /**
-   * Whether a ValidatingAdmissionPolicy makes the API server refuse every CSR create and approval
-   * of the issuer's ServiceAccount except its own requests for `commonName`. Needs Kubernetes
-   * 1.30 or later.
-   * @default true
-   */
-  readonly admissionPolicy?: boolean;
-}
 
 /**
  * Issues Flux's client certificate in-cluster: a ServiceAccount with least-privilege RBAC and a
- * one-shot Job that runs the cert-issuer program.
+ * one-shot Job that runs the cert-issuer program, and a CronJob that runs it again to renew.
  *
  * The Job is safe under Flux's re-apply loop twice over: the program is idempotent (a valid
  * certificate makes it a no-op), and the Job's name ends in a hash of its content, so a changed
@@ -114,140 +64,35 @@ export class CertIssuer extends Construct {
 
   public constructor(scope: Construct, id: string, props: CertIssuerProps) {
     super(scope, id);
-    validateProps(this, [
-      ['namespace', text(DNS_LABEL), props.namespace],
-      ['image', text(PINNED_IMAGE), props.image],
-      ['commonName', text(COMMON_NAME), props.commonName],
-      ['secretName', text(SECRET_NAME), props.secretName],
-      ['secretNamespaces', array(text(DNS_LABEL), { minItems: 1 }), props.secretNamespaces],
-      // Only the fields the issuer uses are checked: a typed caller may pass richer objects.
-      ['helmRepositories', array(HELM_REPOSITORY_REF), props.helmRepositories?.map(({ namespace, name }) => ({ namespace, name }))],
-      ['signerName', text(SIGNER_NAME), props.signerName],
-      ['expirationSeconds', integer(LIMITS.expirationSeconds), props.expirationSeconds],
-      ['keyBits', oneOf(KEY_BITS), props.keyBits],
-      ['timeoutSeconds', integer(ISSUER_TIMEOUT_SECONDS), props.timeoutSeconds],
-      ['renewalSchedule', text(CRON_SCHEDULE, cronRangeProblem), props.renewalSchedule],
-    ]);
-    const signerName = props.signerName ?? DEFAULTS.signerName;
+    const settings = settleProps(this, PROPS, props);
     const labels = { 'app.kubernetes.io/name': 'cert-issuer', ...PART_OF };
 
     // No token for any pod by default: the Job mounts its own short-lived one.
     this.serviceAccount = new ServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: ISSUER_SERVICE_ACCOUNT_NAME, namespace: props.namespace, labels },
+      metadata: { name: ISSUER_SERVICE_ACCOUNT_NAME, namespace: settings.namespace, labels },
       automountToken: false,
     });
-    new CertIssuerAccess(this, 'Access', {
-      serviceAccount: this.serviceAccount,
-      signerName,
-      secretName: props.secretName,
-      secretNamespaces: props.secretNamespaces,
-      helmRepositories: props.helmRepositories,
-    });
-
-    const expirationSeconds = props.expirationSeconds ?? DEFAULTS.expirationSeconds;
-    const keyBits = props.keyBits ?? DEFAULTS.keyBits;
-    if (props.admissionPolicy ?? true) {
-      new CsrAdmissionPolicy(this, 'AdmissionPolicy', {
-        namespace: props.namespace,
-        serviceAccountName: this.serviceAccount.name,
-        signerName,
-        commonName: props.commonName,
-        keyBits,
-        maxExpirationSeconds: expirationSeconds,
-      });
-    }
-
-    let caConfigMap: string | undefined;
-    if (props.apiCA !== undefined) {
-      caConfigMap = 'cert-issuer-api-ca';
+    this.grantIssuerRights(settings);
+    if (settings.apiCA !== undefined) {
       new k8s.KubeConfigMap(this, 'ApiCA', {
-        metadata: { name: caConfigMap, namespace: props.namespace, labels },
-        data: { 'ca.crt': props.apiCA },
+        metadata: { name: CA_CONFIG_MAP, namespace: settings.namespace, labels },
+        data: { 'ca.crt': settings.apiCA },
       });
     }
 
-    const args = toIssuerArgs({
-      commonName: props.commonName,
-      secretName: props.secretName,
-      namespaces: props.secretNamespaces,
-      signerName,
-      expirationSeconds,
-      keyBits,
-      timeoutSeconds: props.timeoutSeconds ?? DEFAULTS.timeoutSeconds,
-      refreshHelmRepositories: props.helmRepositories ?? [],
-      caFile: caConfigMap ? `${CA_MOUNT_DIR}/ca.crt` : undefined,
-      logFormat: 'json',
-    });
-
-    const template: k8s.PodTemplateSpec = {
-      metadata: { labels },
-      spec: {
-        serviceAccountName: this.serviceAccount.name,
-        automountServiceAccountToken: false,
-        restartPolicy: 'Never',
-        hostNetwork: true,
-        dnsPolicy: 'Default',
-        enableServiceLinks: false,
-        securityContext: RESTRICTED_POD_SECURITY,
-        tolerations: [...BOOTSTRAP_TOLERATIONS, ...(props.extraTolerations ?? [])],
-        containers: [{
-          name: ISSUER_SERVICE_ACCOUNT_NAME,
-          image: props.image,
-          imagePullPolicy: 'IfNotPresent',
-          command: ISSUER_COMMAND,
-          args,
-          env: [
-            { name: 'KUBERNETES_SERVICE_HOST', value: props.endpoint.serviceHost },
-            { name: 'KUBERNETES_SERVICE_PORT', value: String(props.endpoint.port) },
-          ],
-          resources: {
-            requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
-            limits: { memory: k8s.Quantity.fromString('128Mi') },
-          },
-          securityContext: RESTRICTED_CONTAINER_SECURITY,
-          volumeMounts: [
-            { name: 'api-access', mountPath: TOKEN_MOUNT_DIR, readOnly: true },
-            ...(caConfigMap ? [{ name: 'api-ca', mountPath: CA_MOUNT_DIR, readOnly: true }] : []),
-          ],
-        }],
-        volumes: [
-          {
-            name: 'api-access',
-            projected: {
-              sources: [
-                { serviceAccountToken: { path: 'token', expirationSeconds: TOKEN_EXPIRATION_SECONDS } },
-                { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-              ],
-            },
-          },
-          ...(caConfigMap ? [{ name: 'api-ca', configMap: { name: caConfigMap } }] : []),
-        ],
-      },
-    };
-
-    const jobSpec: k8s.JobSpec = {
-      backoffLimit: 3,
-      podFailurePolicy: {
-        rules: [{
-          action: 'FailJob',
-          onExitCodes: { containerName: ISSUER_SERVICE_ACCOUNT_NAME, operator: 'In', values: [...FINAL_EXIT_CODES] },
-          onPodConditions: [], // required by cdk8s-plus-28's 1.28 types, optional since 1.29; removed below
-        }],
-      },
-      template,
-    };
+    const jobSpec = issuerJobSpec({ metadata: { labels }, spec: this.podSpec(settings) });
     // No ttlSecondsAfterFinished: Flux would re-create a deleted Job and run it again.
-    this.jobName = `cert-issuer-${contentHash({ jobSpec, apiCA: props.apiCA })}`;
+    this.jobName = `cert-issuer-${contentHash({ jobSpec, apiCA: settings.apiCA })}`;
     const job = new k8s.KubeJob(this, 'Job', {
-      metadata: { name: this.jobName, namespace: props.namespace, labels },
+      metadata: { name: this.jobName, namespace: settings.namespace, labels },
       spec: jobSpec,
     });
     job.addJsonPatch(JsonPatch.remove('/spec/podFailurePolicy/rules/0/onPodConditions'));
 
     const renewal = new k8s.KubeCronJob(this, 'Renewal', {
-      metadata: { name: 'cert-issuer-renewal', namespace: props.namespace, labels },
+      metadata: { name: 'cert-issuer-renewal', namespace: settings.namespace, labels },
       spec: {
-        schedule: props.renewalSchedule ?? BOOTSTRAP_DEFAULTS.renewalSchedule,
+        schedule: settings.issuer.renewalSchedule,
         timeZone: 'Etc/UTC',
         // Two issuers at once would both create CSRs; the program survives it, but it is waste.
         concurrencyPolicy: 'Forbid',
@@ -259,6 +104,103 @@ export class CertIssuer extends Construct {
     });
     renewal.addJsonPatch(JsonPatch.remove('/spec/jobTemplate/spec/podFailurePolicy/rules/0/onPodConditions'));
   }
+
+  /** RBAC for what the program does, and the API server's own check of every CSR it may create or approve. */
+  private grantIssuerRights(settings: Settings): void {
+    new CertIssuerAccess(this, 'Access', {
+      serviceAccount: this.serviceAccount,
+      signerName: settings.signerName,
+      secretName: settings.certificate.secretName,
+      secretNamespaces: settings.namespaces,
+      helmRepositories: settings.refreshHelmRepositories,
+    });
+    if (settings.issuer.admissionPolicy) {
+      new CsrAdmissionPolicy(this, 'AdmissionPolicy', {
+        namespace: settings.namespace,
+        serviceAccountName: this.serviceAccount.name,
+        signerName: settings.signerName,
+        commonName: settings.certificate.commonName,
+        organization: settings.certificate.organization,
+        keyBits: settings.certificate.keyBits,
+        maxExpirationSeconds: settings.certificate.expirationSeconds,
+      });
+    }
+  }
+
+  /** The issuer's pod: on the host network, with its short-lived token, and the CA when the endpoint needs one. */
+  private podSpec(settings: Settings): k8s.PodSpec {
+    const withCA = settings.apiCA !== undefined;
+    const args = toIssuerArgs({
+      commonName: settings.certificate.commonName,
+      organization: settings.certificate.organization,
+      secretName: settings.certificate.secretName,
+      namespaces: settings.namespaces,
+      signerName: settings.signerName,
+      expirationSeconds: settings.certificate.expirationSeconds,
+      keyBits: settings.certificate.keyBits,
+      timeoutSeconds: settings.issuer.timeoutSeconds,
+      refreshHelmRepositories: settings.refreshHelmRepositories,
+      caFile: withCA ? `${CA_MOUNT_DIR}/ca.crt` : undefined,
+      logFormat: 'json',
+    });
+    return {
+      serviceAccountName: this.serviceAccount.name,
+      automountServiceAccountToken: false,
+      restartPolicy: 'Never',
+      hostNetwork: true,
+      dnsPolicy: 'Default',
+      enableServiceLinks: false,
+      securityContext: RESTRICTED_POD_SECURITY,
+      ...bootstrapPodPlacement(settings),
+      containers: [{
+        name: ISSUER_SERVICE_ACCOUNT_NAME,
+        image: settings.issuer.image,
+        imagePullPolicy: 'IfNotPresent',
+        command: ISSUER_COMMAND,
+        args,
+        env: [
+          { name: 'KUBERNETES_SERVICE_HOST', value: settings.endpoint.serviceHost },
+          { name: 'KUBERNETES_SERVICE_PORT', value: String(settings.endpoint.port) },
+        ],
+        resources: {
+          requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
+          limits: { memory: k8s.Quantity.fromString('128Mi') },
+        },
+        securityContext: RESTRICTED_CONTAINER_SECURITY,
+        volumeMounts: [
+          { name: 'api-access', mountPath: TOKEN_MOUNT_DIR, readOnly: true },
+          ...(withCA ? [{ name: 'api-ca', mountPath: CA_MOUNT_DIR, readOnly: true }] : []),
+        ],
+      }],
+      volumes: [
+        {
+          name: 'api-access',
+          projected: {
+            sources: [
+              { serviceAccountToken: { path: 'token', expirationSeconds: TOKEN_EXPIRATION_SECONDS } },
+              { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+            ],
+          },
+        },
+        ...(withCA ? [{ name: 'api-ca', configMap: { name: CA_CONFIG_MAP } }] : []),
+      ],
+    };
+  }
+}
+
+/** The Job's spec, for the one-shot Job and the renewal CronJob alike: final exit codes fail it at once. */
+function issuerJobSpec(template: k8s.PodTemplateSpec): k8s.JobSpec {
+  return {
+    backoffLimit: 3,
+    podFailurePolicy: {
+      rules: [{
+        action: 'FailJob',
+        onExitCodes: { containerName: ISSUER_SERVICE_ACCOUNT_NAME, operator: 'In', values: [...FINAL_EXIT_CODES] },
+        onPodConditions: [], // required by cdk8s-plus-28's 1.28 types, optional since 1.29; removed by a patch
+      }],
+    },
+    template,
+  };
 }
 
 /** A short, stable digest of a JSON-serializable value; Quantity and IntOrString serialize by value. */

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { requestShape } from '../contract/csr-encoding.ts';
-import { csrUsages } from '../../cert-issuer/src/csr.ts';
+import { CSR_USAGES } from '../contract/issuer-api.ts';
 import { PART_OF } from './hardening.ts';
 
 export interface CsrAdmissionPolicyProps {
@@ -104,8 +104,8 @@ export class CsrAdmissionPolicy extends Construct {
           messageExpression: `${cel(`${refused} signerName must be ${props.signerName}, not `)} + variables.csr.spec.signerName`,
         },
         {
-          expression: `has(variables.csr.spec.usages) && size(variables.csr.spec.usages) == ${csrUsages.length} && ${celList(csrUsages)}.all(u, u in variables.csr.spec.usages)`,
-          messageExpression: `${cel(`${refused} usages must be exactly [${csrUsages.join(', ')}], not `)} + '[' + (has(variables.csr.spec.usages) ? variables.csr.spec.usages.join(', ') : '') + ']'`,
+          expression: `has(variables.csr.spec.usages) && size(variables.csr.spec.usages) == ${CSR_USAGES.length} && ${celList(CSR_USAGES)}.all(u, u in variables.csr.spec.usages)`,
+          messageExpression: `${cel(`${refused} usages must be exactly [${CSR_USAGES.join(', ')}], not `)} + '[' + (has(variables.csr.spec.usages) ? variables.csr.spec.usages.join(', ') : '') + ']'`,
         },
         {
           expression: `has(variables.csr.spec.expirationSeconds) && variables.csr.spec.expirationSeconds <= ${props.maxExpirationSeconds}`,

@@ -1,9 +1,10 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { AssetsBootstrap, type AssetsBootstrapProps } from './assets-bootstrap.ts';
-import { AssetsHelmRelease, UpgradeRemediation } from './assets-helm-release.ts';
+import { asChecked } from '../contract/settings-schema.ts';
+import { AssetsBootstrap } from './assets-bootstrap.ts';
+import { AssetsHelmRelease } from './assets-helm-release.ts';
 import { BootstrapNamespace } from './bootstrap-namespace.ts';
-import type { ClusterConfig, ReleaseConfig } from '../config/cluster-config.ts';
+import type { ClusterConfig, ReleaseSettings } from '../contract/settings.ts';
 import { FluxSync } from './flux-sync.ts';
 
 /** Namespaces a cluster has from the start: a release may use them but the folder must not own them (a prune would delete them). */
@@ -29,7 +30,8 @@ export class FluxAssetsBootstrap extends Chart {
   public constructor(scope: Construct, id: string, props: FluxAssetsBootstrapProps) {
     super(scope, id, { disableResourceNameHashes: true });
     const { cluster } = props;
-    const bootstrap = new AssetsBootstrap(this, 'Bootstrap', assetsBootstrapProps(cluster));
+    // The loaded config is checked already, and holds the bootstrap's sections in its own shape.
+    const bootstrap = new AssetsBootstrap(this, 'Bootstrap', cluster);
 
     const bootstrapNamespaces = new Set([cluster.assets.namespace, ...cluster.repositories.map((repo) => repo.namespace)]);
     const releaseNamespaces = cluster.releases.map((release) => release.namespace).filter((ns) => !OWN_NAMESPACES.includes(ns) && !bootstrapNamespaces.has(ns));
@@ -38,19 +40,16 @@ export class FluxAssetsBootstrap extends Chart {
     const repositories = new Map(bootstrap.helmRepositories.map((repo) => [repo.name, repo]));
     const releases = new Map<string, AssetsHelmRelease>();
     for (const release of dependencyOrder(cluster.releases)) {
-      releases.set(release.name, new AssetsHelmRelease(this, `HelmRelease-${release.namespace}-${release.name}`, {
+      releases.set(release.name, new AssetsHelmRelease(this, `HelmRelease-${release.namespace}-${release.name}`, asChecked({
         ...release,
         repository: repositories.get(release.repository)!,
         dependsOn: release.dependsOn.map((name) => releases.get(name)!),
-        installRetries: release.install.retries,
-        upgradeRetries: release.upgrade.retries,
-        upgradeRemediation: release.upgrade.strategy === 'uninstall' ? UpgradeRemediation.UNINSTALL : UpgradeRemediation.ROLLBACK,
-      }));
+      })));
     }
 
     if (cluster.flux) {
       const secretNamespaces = [...new Set(cluster.repositories.map((repo) => repo.namespace))];
-      new FluxSync(this, 'FluxSync', {
+      new FluxSync(this, 'FluxSync', asChecked({
         ...cluster.flux,
         timeout: `${cluster.issuer.timeoutSeconds + HEALTH_CHECK_MARGIN_SECONDS}s`,
         // Applied means working: the assets pod serves, and the issuer wrote the Secret every
@@ -62,37 +61,14 @@ export class FluxAssetsBootstrap extends Chart {
           { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: bootstrap.server.namespace, name: bootstrap.server.name },
           ...secretNamespaces.map((namespace) => ({ apiVersion: 'v1', kind: 'Secret', namespace, name: cluster.certificate.secretName })),
         ],
-      });
+      }));
     }
   }
 }
 
-/** The construct's props from a cluster config: the YAML flow is one way to produce them. */
-export function assetsBootstrapProps(cluster: ClusterConfig): AssetsBootstrapProps {
-  const { assets, certificate, issuer } = cluster;
-  return {
-    endpoint: cluster.endpoint,
-    apiCA: cluster.apiCA,
-    namespace: assets.namespace,
-    serverName: assets.name,
-    serverImage: assets.image,
-    serverPort: assets.port,
-    repositories: cluster.repositories,
-    commonName: certificate.commonName,
-    secretName: certificate.secretName,
-    expirationSeconds: certificate.expirationSeconds,
-    keyBits: certificate.keyBits,
-    issuerImage: issuer.image,
-    timeoutSeconds: issuer.timeoutSeconds,
-    renewalSchedule: issuer.renewalSchedule,
-    admissionPolicy: issuer.admissionPolicy,
-    extraTolerations: cluster.tolerations,
-  };
-}
-
 /** The releases with every release after those it depends on (the config has no cycle). */
-function dependencyOrder(releases: readonly ReleaseConfig[]): ReleaseConfig[] {
-  const ordered: ReleaseConfig[] = [];
+function dependencyOrder(releases: readonly ReleaseSettings[]): ReleaseSettings[] {
+  const ordered: ReleaseSettings[] = [];
   const placed = new Set<string>();
   while (ordered.length < releases.length) {
     const before = ordered.length;

@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
 import { GitRepository } from '../../imports/source.toolkit.fluxcd.io.ts';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/kustomize.toolkit.fluxcd.io.ts';
-import { DNS_SUBDOMAIN } from '../contract/issuer-contract.ts';
-import { text } from '../contract/schema.ts';
+import { FLUX_DURATION } from '../contract/formats.ts';
+import { FLUX_FIELDS } from '../contract/settings.ts';
+import { type Input, object, optional, required, text } from '../contract/settings-schema.ts';
 import { PART_OF } from './hardening.ts';
-import { FLUX_DURATION, GIT_BRANCH, GIT_URL, REPOSITORY_PATH, validateProps } from '../contract/prop-rules.ts';
+import { settleProps } from './props.ts';
 
 /** An object the Kustomization waits for before it reports Ready. */
 export interface HealthCheckRef {
@@ -14,39 +15,18 @@ export interface HealthCheckRef {
   readonly namespace: string;
 }
 
-export interface FluxSyncProps {
-  /** Git URL of the repository that holds the synthesized folders (https://, ssh:// or http://). */
-  readonly url: string;
-  /**
-   * Branch to follow.
-   * @default main
-   */
-  readonly branch?: string;
-  /**
-   * Existing Secret in `flux-system` with the repository's credentials (username/password, a
-   * token, or an SSH key); the product never writes it, so nothing secret goes into Git.
-   * @default - none: a repository that needs no credentials
-   */
-  readonly secretName?: string;
-  /**
-   * How often Flux fetches the branch and re-applies the folder.
-   * @default 1m
-   */
-  readonly interval?: string;
-  /** The folder in the repository this cluster applies, e.g. `./dist/dev`. */
-  readonly path: string;
-  /**
-   * How long one apply may wait for `healthChecks`; past it the Kustomization reports not Ready.
-   * @default 5m
-   */
-  readonly timeout?: string;
-  /**
-   * Objects the Kustomization waits for after each apply: what must be working for Flux to call
-   * the bootstrap applied.
-   * @default - none
-   */
-  readonly healthChecks?: readonly HealthCheckRef[];
-}
+const PROPS = object({
+  ...FLUX_FIELDS,
+  // The folder is the cluster's: the config derives it from the file name, a library app names it.
+  path: required(FLUX_FIELDS.path.schema, FLUX_FIELDS.path.doc),
+  timeout: optional(text(FLUX_DURATION), 'How long one apply may wait for `healthChecks`; past it the Kustomization reports not Ready.', '5m'),
+});
+
+/**
+ * The config's `flux` section (with its folder), and what the Kustomization waits for after each
+ * apply: what must be working for Flux to call the bootstrap applied (none by default).
+ */
+export type FluxSyncProps = Input<typeof PROPS> & { readonly healthChecks?: readonly HealthCheckRef[] };
 
 /**
  * What ties a cluster to its folder in Git: a GitRepository and a Kustomization in `flux-system`
@@ -62,35 +42,28 @@ export class FluxSync extends Construct {
 
   public constructor(scope: Construct, id: string, props: FluxSyncProps) {
     super(scope, id);
-    validateProps(this, [
-      ['url', text(GIT_URL), props.url],
-      ['branch', text(GIT_BRANCH), props.branch],
-      ['secretName', text(DNS_SUBDOMAIN), props.secretName],
-      ['interval', text(FLUX_DURATION), props.interval],
-      ['path', text(REPOSITORY_PATH), props.path],
-      ['timeout', text(FLUX_DURATION), props.timeout],
-    ]);
+    const settings = settleProps(this, PROPS, props);
     const metadata = { name: FluxSync.NAME, namespace: FluxSync.NAMESPACE, labels: { ...PART_OF, 'app.kubernetes.io/component': 'flux-sync' } };
-    const interval = props.interval ?? '1m';
+    const { interval } = settings;
     new GitRepository(this, 'GitRepository', {
       metadata,
       spec: {
-        url: props.url,
+        url: settings.url,
         interval,
-        ref: { branch: props.branch ?? 'main' },
-        ...(props.secretName && { secretRef: { name: props.secretName } }),
+        ref: { branch: settings.branch },
+        ...(settings.secretName && { secretRef: { name: settings.secretName } }),
       },
     });
     new Kustomization(this, 'Kustomization', {
       metadata,
       spec: {
         interval,
-        path: props.path,
+        path: settings.path,
         // Whatever leaves the folder leaves the cluster: the old Job of a changed issuer, a
         // removed repository's Role. Without it old objects stay behind.
         prune: true,
         sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: FluxSync.NAME },
-        timeout: props.timeout ?? '5m',
+        timeout: settings.timeout,
         ...(props.healthChecks?.length && { healthChecks: props.healthChecks.map((ref) => ({ ...ref })) }),
       },
     });

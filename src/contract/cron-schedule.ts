@@ -7,7 +7,7 @@
  * leading `+`, empty list items, `@every`): five fields, each a list of `*`, `?`, a number or a
  * name, or a range, with an optional positive step, within the field's bounds; or a descriptor.
  */
-import type { TextRule } from './issuer-contract.ts';
+import type { TextRule } from './names.ts';
 
 interface CronField {
   readonly name: string;
@@ -58,7 +58,7 @@ function fieldPattern(field: CronField): string {
 
 /** The grammar as a pattern; ranges that run backwards (`30-10`) are caught by `cronRangeProblem`. */
 export const CRON_SCHEDULE: TextRule = {
-  what: 'a cron schedule of 5 fields (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or jan-dec, day of week 0-6 or sun-sat), such as "17 */6 * * *", or one of @yearly, @monthly, @weekly, @daily, @hourly',
+  what: 'a cron schedule of 5 fields (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or jan-dec, day of week 0-6 or sun-sat), such as "30 2 * * *", or one of @yearly, @monthly, @weekly, @daily, @hourly',
   pattern: new RegExp(`^(?:\\s*${FIELDS.map(fieldPattern).join('\\s+')}\\s*|@(?:${DESCRIPTORS.join('|')}))$`),
   maxLength: 256,
 };

@@ -9,7 +9,7 @@
  * ranges rewritten first, and the length limits. The e2e suite compares it with the Go library
  * itself on generated ranges (test/e2e/semver-range.e2e.test.ts).
  */
-import type { TextRule } from './issuer-contract.ts';
+import type { TextRule } from './names.ts';
 
 /** Go's `\s`, which is ASCII only; JavaScript's would also take Unicode spaces. */
 const SPACE = '[\\t\\n\\f\\r ]';

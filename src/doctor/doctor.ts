@@ -10,8 +10,7 @@ import { request, type RequestOptions } from 'node:https';
 import { connect } from 'node:tls';
 import { AdmissionregistrationV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, type V1ResourceAttributes } from '@kubernetes/client-node';
 import { encodeCsr } from '../contract/csr-encoding.ts';
-import { csrUsages } from '../../cert-issuer/src/csr.ts';
-import { DEFAULT_SIGNER_NAME, ISSUER_SERVICE_ACCOUNT_NAME } from '../contract/issuer-contract.ts';
+import { CSR_USAGES, ISSUER_SERVICE_ACCOUNT_NAME, KUBE_APISERVER_CLIENT_SIGNER } from '../contract/issuer-api.ts';
 import { evaluate, type Expected, type TlsFiles } from '../../cert-issuer/src/rotation.ts';
 import { filesOf } from '../../cert-issuer/src/secret.ts';
 import { ApiEndpoint } from '../contract/api-endpoint.ts';
@@ -53,7 +52,7 @@ export function expectedAccess(cluster: ClusterConfig): Access[] {
     { who: 'reader', user: reader, allowed: false, attributes: { verb: 'get', resource: 'secrets', name: certificate.secretName, namespace: assets.namespace } },
     { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'create', group: 'certificates.k8s.io', resource: 'certificatesigningrequests' } },
     { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'update', group: 'certificates.k8s.io', resource: 'certificatesigningrequests', subresource: 'approval' } },
-    { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'approve', group: 'certificates.k8s.io', resource: 'signers', name: DEFAULT_SIGNER_NAME } },
+    { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'approve', group: 'certificates.k8s.io', resource: 'signers', name: KUBE_APISERVER_CLIENT_SIGNER } },
     ...namespaces.flatMap((namespace): Access[] => [
       { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'update', resource: 'secrets', name: certificate.secretName, namespace } },
       { who: 'issuer', user: issuer, allowed: false, attributes: { verb: 'get', resource: 'secrets', name: 'some-other-secret', namespace } },
@@ -168,7 +167,7 @@ async function admissionPolicyVerdicts(cluster: ClusterConfig, kubeConfig: KubeC
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',
     metadata: { generateName: 'flux-assets-bootstrap-doctor-' },
-    spec: { request: Buffer.from(pem).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: csrUsages, expirationSeconds: 600 },
+    spec: { request: Buffer.from(pem).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: [...CSR_USAGES], expirationSeconds: 600 },
   });
   return [installed, probeVerdict(probe, name, issuer, fix)];
 }

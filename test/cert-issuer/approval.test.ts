@@ -2,7 +2,8 @@ import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { verifyCsrForApproval, type ExpectedCsr } from '../../cert-issuer/src/approval.ts';
 import type { KeyPair } from '../../cert-issuer/src/certificate.ts';
 import { encodeCsr } from '../../src/contract/csr-encoding.ts';
-import { buildCsrObject, csrUsages } from '../../cert-issuer/src/csr.ts';
+import { buildCsrObject } from '../../cert-issuer/src/csr.ts';
+import { CSR_USAGES } from '../../src/contract/issuer-api.ts';
 import { rsaKey } from './pki.ts';
 
 const key: KeyPair = rsaKey();
@@ -11,7 +12,7 @@ const expected: ExpectedCsr = {
   uid: 'uid-1',
   commonName: 'reader',
   organization: undefined,
-  usages: csrUsages,
+  usages: [...CSR_USAGES],
   username,
   signerName: 'kubernetes.io/kube-apiserver-client',
   publicKeyPem: key.publicKeyPem,
@@ -54,7 +55,7 @@ describe('verifyCsrForApproval', () => {
     ['another CN', () => storedCsr({ commonName: 'admin', organization: undefined }), expected, /CN is \[admin\], want exactly "reader"/],
     ['an organization when none is allowed', () => storedCsr({ commonName: 'reader', organization: 'system:masters' }), expected, /O is \[system:masters\], want \[\]/],
     ['another organization than the allowed one', () => storedCsr({ commonName: 'reader', organization: 'admins' }), { ...expected, organization: 'readers' }, /O is \[admins\], want \[readers\]/],
-    ['an extra usage', () => ({ ...base, spec: { ...base.spec, usages: [...csrUsages, 'server auth'] } }), expected, /usages are/],
+    ['an extra usage', () => ({ ...base, spec: { ...base.spec, usages: [...CSR_USAGES, 'server auth'] } }), expected, /usages are/],
     ['a missing usage', () => ({ ...base, spec: { ...base.spec, usages: ['client auth'] } }), expected, /usages are \[client auth\]/],
     ['another requester', () => ({ ...base, spec: { ...base.spec, username: 'system:serviceaccount:default:intruder' } }), expected, /requested by "system:serviceaccount:default:intruder"/],
     ['another uid (a CSR recreated under our name)', () => ({ ...base, metadata: { ...base.metadata, uid: 'uid-2' } }), expected, /uid is "uid-2", not uid-1/],

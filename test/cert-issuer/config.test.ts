@@ -96,7 +96,7 @@ describe('config', () => {
     ['no namespaces', ['--common-name=c', '--secret-name=s', '--namespaces=,'], inCluster, /--namespaces/],
     ['a bad namespace', [...minimal, '--namespaces=Bad_NS'], inCluster, /--namespaces: "Bad_NS"/],
     ['a bad secret name', [...minimal, '--secret-name=Not/A/Name'], inCluster, /--secret-name/],
-    ['a too short lifetime', [...minimal, '--expiration-seconds=599'], inCluster, /--expiration-seconds: must be a whole number from 600 to 2147483647 \(got "599"\)/],
+    ['a too short lifetime', [...minimal, '--expiration-seconds=599'], inCluster, /--expiration-seconds: must be an integer from 600 to 2147483647 \(got 599\)/],
     ['a non-numeric lifetime', [...minimal, '--expiration-seconds=1y'], inCluster, /--expiration-seconds: must be a whole number .*\(got "1y"\)/],
     ['a secret name too long for a label value', [...minimal, `--secret-name=${'s'.repeat(64)}`], inCluster, /--secret-name: must be a DNS-1123 subdomain of at most 63 characters/],
     ['an odd key size', [...minimal, '--key-bits=1024'], inCluster, /--key-bits/],

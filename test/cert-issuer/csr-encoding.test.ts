@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { parseCsr, samePublicKey } from '../../cert-issuer/src/certificate.ts';
 import { encodeCsr, requestShape, type RequestShape } from '../../src/contract/csr-encoding.ts';
-import { COMMON_NAME, KEY_BITS, textProblem } from '../../src/contract/issuer-contract.ts';
+import { COMMON_NAME } from '../../src/contract/formats.ts';
+import { KEY_BITS } from '../../src/contract/issuer-api.ts';
+import { textProblem } from '../../src/contract/names.ts';
 import { canonicalPem, forgeries, refusal, rsaKeyPair } from './forged-csrs.ts';
 
 /** What the policy's two request rules decide, with JavaScript's regex standing in for RE2. */

@@ -1,7 +1,7 @@
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { parseCommand, type Config } from '../../cert-issuer/src/config.ts';
 import { buildCsrObject } from '../../cert-issuer/src/csr.ts';
-import { SECRET_LABEL } from '../../src/contract/issuer-contract.ts';
+import { SECRET_LABEL } from '../../src/contract/issuer-api.ts';
 import { ExitCode, IssuerError } from '../../cert-issuer/src/errors.ts';
 import { ensure, type Run } from '../../cert-issuer/src/flow.ts';
 import { createLogger } from '../../cert-issuer/src/log.ts';

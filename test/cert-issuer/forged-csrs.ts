@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeCsr, requestShape, type Subject } from '../../src/contract/csr-encoding.ts';
-import { csrUsages } from '../../cert-issuer/src/csr.ts';
+import { CSR_USAGES } from '../../src/contract/issuer-api.ts';
 
 /** The policy rule that must refuse a forgery: a fragment of its denial message. */
 export const refusal = {
@@ -76,7 +76,7 @@ function opensslPem(subject: string, key: 'rsa:2048' | 'ec'): string {
 export function forgeries(issuer: IssuerCsr): Forgery[] {
   const { commonName, keyBits, signerName, maxExpirationSeconds } = issuer;
   const own = { commonName, organization: undefined };
-  const spec = (pem: string): CsrSpec => ({ pem, signerName, usages: csrUsages, expirationSeconds: maxExpirationSeconds });
+  const spec = (pem: string): CsrSpec => ({ pem, signerName, usages: [...CSR_USAGES], expirationSeconds: maxExpirationSeconds });
   const canonical = canonicalPem(own, keyBits);
   const canonicalLength = canonical.length;
   const prefixBytes = Buffer.from(requestShape(own, keyBits).prefix, 'base64').toString('latin1');

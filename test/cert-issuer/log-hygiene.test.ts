@@ -47,7 +47,7 @@ describe('log hygiene', () => {
     });
     const result = await run(
       process.execPath,
-      ['--disable-warning=ExperimentalWarning', '--experimental-transform-types', main, 'ensure', '--common-name=reader', '--secret-name=assets-tls', '--namespaces=a,b', '--timeout-seconds=2'],
+      ['--disable-warning=ExperimentalWarning', '--experimental-transform-types', main, 'ensure', '--common-name=reader', '--secret-name=assets-tls', '--namespaces=a,b', '--timeout-seconds=30'],
       { env: { PATH: process.env.PATH, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(closedPort), CERT_ISSUER_SERVICEACCOUNT_DIR: sa } },
     ).then(
       () => ({ code: 0, stdout: '', stderr: '' }),
@@ -59,5 +59,5 @@ describe('log hygiene', () => {
     expect(lines[0]).toMatchObject({ step: 'start' });
     expect(lines.at(-1)).toMatchObject({ step: 'exit', level: 'error', exitCode: 6, msg: expect.stringMatching(/^API unavailable: get secret .* ECONNREFUSED/) });
     expect(secretMaterialIn(result.stderr, [token])).toEqual([]);
-  }, 20_000);
+  }, 60_000);
 });

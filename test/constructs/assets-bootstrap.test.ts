@@ -1,23 +1,22 @@
+import { readdirSync } from 'node:fs';
 import { App, Chart, Testing } from 'cdk8s';
 import { ApiEndpoint } from '../../src/contract/api-endpoint.ts';
 import { AssetsBootstrap, type AssetsBootstrapProps } from '../../src/constructs/assets-bootstrap.ts';
 import { loadClusterConfig } from '../../src/config/cluster-config.ts';
-import { assetsBootstrapProps, FluxAssetsBootstrap } from '../../src/constructs/flux-assets-bootstrap.ts';
+import { FluxAssetsBootstrap } from '../../src/constructs/flux-assets-bootstrap.ts';
+import { FluxSync } from '../../src/constructs/flux-sync.ts';
 import { ISSUER_IMAGE, SERVER_IMAGE, synth } from './synth.ts';
 
 const props: AssetsBootstrapProps = {
   endpoint: ApiEndpoint.parse('api.example.org:6443'),
-  namespace: 'cozy-system',
-  serverName: 'assets',
-  serverImage: SERVER_IMAGE,
+  assets: { namespace: 'cozy-system', name: 'assets', image: SERVER_IMAGE },
   repositories: [{ name: 'cilium', namespace: 'kube-system' }, { name: 'cozystack', namespace: 'cozy-system' }],
-  commonName: 'flux-reader',
-  secretName: 'assets-tls',
-  issuerImage: ISSUER_IMAGE,
+  certificate: { commonName: 'flux-reader', secretName: 'assets-tls' },
+  issuer: { image: ISSUER_IMAGE },
 };
 
 describe('AssetsBootstrap', () => {
-  describe('GIVEN flat props with repositories in two namespaces', () => {
+  describe('GIVEN props in the shape of the config with repositories in two namespaces', () => {
     let bootstrap: AssetsBootstrap | undefined;
     const manifests = synth((chart) => {
       bootstrap = new AssetsBootstrap(chart, 'Bootstrap', props);
@@ -39,24 +38,40 @@ describe('AssetsBootstrap', () => {
     });
   });
 
-  test('GIVEN a cluster config WHEN its props are built THEN the construct synthesizes what the chart does, but the releases and the Flux sync', () => {
+  test('GIVEN a cluster config WHEN it is the props THEN the construct synthesizes what the chart does, but the releases and the Flux sync', () => {
     const cluster = loadClusterConfig('clusters/prod.yaml');
     const chart = new FluxAssetsBootstrap(new App(), 'prod', { cluster });
     const onlyTheFolder = new Set(['HelmRelease', 'GitRepository', 'Kustomization']);
     const bootstrapNamespaces = new Set([cluster.assets.namespace, ...cluster.repositories.map((repo) => repo.namespace)]);
     const bootstrapObjects = Testing.synth(chart).filter((obj: any) =>
       !onlyTheFolder.has(obj.kind) && (obj.kind !== 'Namespace' || bootstrapNamespaces.has(obj.metadata.name)));
-    expect(synth((own) => new AssetsBootstrap(own, 'Bootstrap', assetsBootstrapProps(cluster)))).toEqual(bootstrapObjects);
+    expect(synth((own) => new AssetsBootstrap(own, 'Bootstrap', cluster))).toEqual(bootstrapObjects);
   });
 
-  test('GIVEN a chart with a namespace WHEN constructed THEN it refuses, as cdk8s would namespace the cluster-scoped objects', () => {
-    const chart = new Chart(Testing.app(), 'apps', { namespace: 'apps' });
-    expect(() => new AssetsBootstrap(chart, 'Bootstrap', props)).toThrow('apps/Bootstrap: the chart\'s namespace "apps" would be put on the bootstrap\'s cluster-scoped objects too');
+  test('GIVEN a chart with a namespace WHEN the app is synthesized THEN it refuses, as cdk8s would namespace the cluster-scoped objects', () => {
+    const app = Testing.app();
+    new AssetsBootstrap(new Chart(app, 'apps', { namespace: 'apps' }), 'Bootstrap', props);
+    expect(() => app.synth()).toThrow('[apps/Bootstrap] the chart\'s namespace "apps" would be put on the bootstrap\'s cluster-scoped objects too');
   });
 
-  test('GIVEN two repositories of one name WHEN constructed THEN the error names the duplicate', () => {
+  test('GIVEN two repositories of one name WHEN the app is synthesized THEN the error names the duplicate', () => {
     const repositories = [{ name: 'cilium', namespace: 'kube-system' }, { name: 'cilium', namespace: 'cozy-system' }];
     expect(() => synth((chart) => new AssetsBootstrap(chart, 'Bootstrap', { ...props, repositories })))
-      .toThrow('test/Bootstrap: invalid props: repositories[1].name duplicates repositories[0].name "cilium": each repository is served at /repos/<name> only once');
+      .toThrow('[test/Bootstrap] repositories[1].name duplicates repositories[0].name "cilium": each repository is served at /repos/<name> only once');
+  });
+
+  test('GIVEN bad props in several constructs of one app WHEN it is synthesized THEN one error lists each, naming its construct, prop and value, and nothing is written', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'apps');
+    new AssetsBootstrap(chart, 'Bootstrap', { ...props, assets: { ...props.assets, port: 80 } });
+    new AssetsBootstrap(chart, 'Other', { ...props, certificate: { ...props.certificate, secretName: 'TLS' } });
+    new FluxSync(chart, 'Sync', { url: 'git.example.org/fleet.git', path: './dist/apps' });
+    expect(() => app.synth()).toThrow(new RegExp([
+      'Validation failed with the following errors:',
+      '  \\[apps/Bootstrap\\] assets\\.port must be an integer from 1024 to 65535 \\(got 80\\)',
+      '  \\[apps/Other\\] certificate\\.secretName must be a DNS-1123 subdomain .*\\(got "TLS"\\)',
+      '  \\[apps/Sync\\] url must be an http://.*\\(got "git.example.org/fleet.git"\\)$',
+    ].join('\n')));
+    expect(readdirSync(app.outdir)).toEqual([]);
   });
 });

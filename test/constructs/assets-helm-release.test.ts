@@ -1,5 +1,5 @@
 import { ApiEndpoint } from '../../src/contract/api-endpoint.ts';
-import { AssetsHelmRelease, UpgradeRemediation } from '../../src/constructs/assets-helm-release.ts';
+import { AssetsHelmRelease } from '../../src/constructs/assets-helm-release.ts';
 import { AssetsHelmRepository } from '../../src/constructs/assets-helm-repository.ts';
 import { AssetsServer } from '../../src/constructs/assets-server.ts';
 import type { Chart } from 'cdk8s';
@@ -15,7 +15,7 @@ describe('AssetsHelmRelease', () => {
     const manifests = synth((chart) => {
       const repo = repository(chart);
       const cni = new AssetsHelmRelease(chart, 'Cni', { name: 'cilium', namespace: 'kube-system', repository: repo, chart: 'cilium' });
-      new AssetsHelmRelease(chart, 'Addon', { name: 'addon', namespace: 'cozy-addons', repository: repo, chart: 'addon', dependsOn: [cni], upgradeRemediation: UpgradeRemediation.UNINSTALL });
+      new AssetsHelmRelease(chart, 'Addon', { name: 'addon', namespace: 'cozy-addons', repository: repo, chart: 'addon', dependsOn: [cni], upgrade: { strategy: 'uninstall' } });
     });
     const addon = manifests.find((m) => m.kind === 'HelmRelease' && m.metadata.name === 'addon')!;
     expect(addon.spec).toEqual({
@@ -27,9 +27,9 @@ describe('AssetsHelmRelease', () => {
     });
   });
 
-  test('GIVEN a range source-controller cannot parse and a release name past Helm\'s 53 characters WHEN constructed THEN the error names both with their values', () => {
+  test('GIVEN a range source-controller cannot parse and a release name past Helm\'s 53 characters WHEN the app is synthesized THEN the error names both with their values', () => {
     const longName = 'a'.repeat(54);
     expect(() => synth((chart) => new AssetsHelmRelease(chart, 'Rel', { name: longName, namespace: 'apps', repository: repository(chart), chart: 'app', version: '1.2.3-01' })))
-      .toThrow(new RegExp(`^test/Rel: invalid props: name must be .*\\(got "${longName}"\\); version must be a semver range .*: constraint parser error \\(got "1.2.3-01"\\)$`));
+      .toThrow(new RegExp(`\\[test/Rel\\] name must be .*\\(got "${longName}"\\)\n  \\[test/Rel\\] version must be a semver range .*: constraint parser error \\(got "1.2.3-01"\\)$`));
   });
 });

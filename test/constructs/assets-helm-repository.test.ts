@@ -23,6 +23,6 @@ describe('AssetsHelmRepository', () => {
     expect(() => synth((chart) => {
       const server = new AssetsServer(chart, 'Server', { namespace: 'cozy-system', name: 'assets', image: SERVER_IMAGE });
       new AssetsHelmRepository(chart, 'Repo', { name: 'cilium', namespace: 'kube-system', endpoint, server, secretName: 'TLS', interval: '5 minutes' });
-    })).toThrow(/^test\/Repo: invalid props: secretName must be .*\(got "TLS"\); interval must be a duration .*\(got "5 minutes"\)$/);
+    })).toThrow(/\[test\/Repo\] interval must be a duration .*\(got "5 minutes"\)\n {2}\[test\/Repo\] secretName must be .*\(got "TLS"\)$/);
   });
 });

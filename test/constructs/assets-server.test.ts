@@ -1,6 +1,5 @@
 import { ServiceAccount, User } from 'cdk8s-plus-28';
 import { AssetsServer } from '../../src/constructs/assets-server.ts';
-import { BOOTSTRAP_TOLERATIONS } from '../../src/constructs/bootstrap-tolerations.ts';
 import { kinds, only, SERVER_IMAGE, synth } from './synth.ts';
 
 const props = { namespace: 'cozy-system', name: 'assets', image: SERVER_IMAGE };
@@ -17,7 +16,14 @@ describe('AssetsServer', () => {
     });
 
     test('WHEN synthesized THEN the pod tolerates exactly the built-in bootstrap taints', () => {
-      expect(pod.tolerations).toEqual(BOOTSTRAP_TOLERATIONS);
+      expect(pod.tolerations).toEqual([
+        'node.kubernetes.io/not-ready',
+        'node.kubernetes.io/unreachable',
+        'node.kubernetes.io/network-unavailable',
+        'node.cloudprovider.kubernetes.io/uninitialized',
+        'node-role.kubernetes.io/control-plane',
+        'node.cilium.io/agent-not-ready',
+      ].map((key) => ({ key, operator: 'Exists' })));
     });
 
     test('WHEN nothing is granted THEN there is no reader Role or binding', () => {
@@ -58,8 +64,8 @@ describe('AssetsServer', () => {
   test('GIVEN bad props WHEN constructed THEN one error names every bad prop with its value', () => {
     const bad = { namespace: 'cozy-system', name: 'a'.repeat(53), image: 'nginx:latest', port: 80 };
     expect(() => synth((chart) => new AssetsServer(chart, 'Server', bad))).toThrow(
-      new RegExp(`^test/Server: invalid props: name must be .*at most 52 characters.*\\(got "${'a'.repeat(53)}"\\); `
-        + 'image must be an image reference pinned .*\\(got "nginx:latest"\\); port must be an integer from 1024 to 65535 \\(got 80\\)$'),
+      new RegExp(`\\[test/Server\\] name must be .*at most 52 characters.*\\(got "${'a'.repeat(53)}"\\)\n`
+        + '  \\[test/Server\\] image must be an image reference pinned .*\\(got "nginx:latest"\\)\n  \\[test/Server\\] port must be an integer from 1024 to 65535 \\(got 80\\)$'),
     );
   });
 });

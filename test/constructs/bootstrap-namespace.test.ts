@@ -17,6 +17,6 @@ describe('BootstrapNamespace', () => {
 
   test('GIVEN a name that is not a DNS label WHEN constructed THEN the error names the prop and the value', () => {
     expect(() => synth((chart) => new BootstrapNamespace(chart, 'Ns', { name: 'Flux_System' })))
-      .toThrow(/test\/Ns: invalid props: name must be a DNS-1123 label .*\(got "Flux_System"\)/);
+      .toThrow(/\[test\/Ns\] name must be a DNS-1123 label .*\(got "Flux_System"\)/);
   });
 });

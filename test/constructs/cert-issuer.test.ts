@@ -1,21 +1,30 @@
-import { DEFAULTS, parseIssuerArgs } from '../../src/contract/issuer-contract.ts';
+import { parseIssuerArgs } from '../../src/contract/issuer-flags.ts';
 import { ApiEndpoint } from '../../src/contract/api-endpoint.ts';
 import { CertIssuer, type CertIssuerProps } from '../../src/constructs/cert-issuer.ts';
 import { ISSUER_IMAGE, kinds, type Manifest, only, synth } from './synth.ts';
 
-const required: CertIssuerProps = {
+const required = {
   namespace: 'cozy-system',
-  image: ISSUER_IMAGE,
   endpoint: ApiEndpoint.parse('localhost:7445'),
-  commonName: 'flux-reader',
-  secretName: 'assets-tls',
-  secretNamespaces: ['cozy-system', 'kube-system'],
+  certificate: { commonName: 'flux-reader', secretName: 'assets-tls' },
+  issuer: { image: ISSUER_IMAGE },
+  namespaces: ['cozy-system', 'kube-system'],
+} satisfies CertIssuerProps;
+
+type Overrides = Omit<Partial<CertIssuerProps>, 'certificate' | 'issuer'> & {
+  readonly certificate?: Partial<CertIssuerProps['certificate']>;
+  readonly issuer?: Partial<CertIssuerProps['issuer']>;
 };
 
-function issuer(props: Partial<CertIssuerProps> = {}): { manifests: Manifest[]; construct: CertIssuer } {
+function issuer(props: Overrides = {}): { manifests: Manifest[]; construct: CertIssuer } {
   let construct: CertIssuer | undefined;
   const manifests = synth((chart) => {
-    construct = new CertIssuer(chart, 'Issuer', { ...required, ...props });
+    construct = new CertIssuer(chart, 'Issuer', {
+      ...required,
+      ...props,
+      certificate: { ...required.certificate, ...props.certificate },
+      issuer: { ...required.issuer, ...props.issuer },
+    });
   });
   return { manifests, construct: construct! };
 }
@@ -29,13 +38,17 @@ describe('CertIssuer', () => {
   describe('GIVEN only the required props (no apiCA, no HelmRepositories to refresh)', () => {
     const { manifests, construct } = issuer();
 
-    test('WHEN synthesized THEN the Job asks for the contract defaults and writes the cluster CA', () => {
+    test('WHEN synthesized THEN the Job asks for the settings\' defaults and writes the cluster CA', () => {
       expect(argsOf(manifests)).toEqual({
-        ...DEFAULTS,
         commonName: 'flux-reader',
         secretName: 'assets-tls',
         namespaces: ['cozy-system', 'kube-system'],
+        signerName: 'kubernetes.io/kube-apiserver-client',
+        expirationSeconds: 31_536_000,
+        keyBits: 2048,
+        timeoutSeconds: 300,
         refreshHelmRepositories: [],
+        logFormat: 'json',
       });
     });
 
@@ -50,7 +63,7 @@ describe('CertIssuer', () => {
     });
 
     test('WHEN synthesized THEN each Secret namespace grants the Secret and nothing on HelmRepositories', () => {
-      for (const namespace of required.secretNamespaces) {
+      for (const namespace of required.namespaces) {
         const [role] = rolesIn(manifests, namespace);
         expect(role!.rules.map((rule: { resources: string[] }) => rule.resources)).toEqual([['secrets'], ['secrets']]);
       }
@@ -74,7 +87,7 @@ describe('CertIssuer', () => {
   });
 
   test('GIVEN HelmRepositories to refresh WHEN synthesized THEN the issuer may get and patch those, in their namespace only', () => {
-    const { manifests } = issuer({ helmRepositories: [{ namespace: 'kube-system', name: 'cilium' }] });
+    const { manifests } = issuer({ refreshHelmRepositories: [{ namespace: 'kube-system', name: 'cilium' }] });
     expect(argsOf(manifests).refreshHelmRepositories).toEqual([{ namespace: 'kube-system', name: 'cilium' }]);
     expect(rolesIn(manifests, 'kube-system')[0]!.rules).toContainEqual(
       { apiGroups: ['source.toolkit.fluxcd.io'], resources: ['helmrepositories'], resourceNames: ['cilium'], verbs: ['get', 'patch'] },
@@ -83,13 +96,25 @@ describe('CertIssuer', () => {
   });
 
   test('GIVEN admissionPolicy off WHEN synthesized THEN there is no ValidatingAdmissionPolicy or binding', () => {
-    expect(kinds(issuer({ admissionPolicy: false }).manifests).filter((kind) => kind.startsWith('ValidatingAdmissionPolicy'))).toEqual([]);
+    expect(kinds(issuer({ issuer: { admissionPolicy: false } }).manifests).filter((kind) => kind.startsWith('ValidatingAdmissionPolicy'))).toEqual([]);
   });
 
-  test('GIVEN bad props WHEN constructed THEN one error names every bad prop with its value', () => {
-    const bad = { commonName: 'system:admin', keyBits: 1024 as never, timeoutSeconds: 10, renewalSchedule: '0 20-10 * * *', helmRepositories: [{ namespace: 'kube-system', name: 'Cilium' }] };
-    expect(() => issuer(bad)).toThrow(new RegExp('^test/Issuer: invalid props: commonName must be a certificate CN.*\\(got "system:admin"\\); '
-      + 'helmRepositories\\[0\\]\\.name must be a DNS-1123 label.*\\(got "Cilium"\\); keyBits must be one of 2048, 3072, 4096 \\(got 1024\\); '
-      + 'timeoutSeconds must be an integer from 30 to 3600 \\(got 10\\); renewalSchedule must not have a hour range that runs backwards: 20-10'));
+  test('GIVEN bad props WHEN the app is synthesized THEN one error names every bad prop with its value', () => {
+    const bad: Overrides = {
+      certificate: { commonName: 'system:admin', keyBits: 1024 as never },
+      issuer: { timeoutSeconds: 10, renewalSchedule: '0 20-10 * * *' },
+      refreshHelmRepositories: [{ namespace: 'kube-system', name: 'Cilium' }],
+    };
+    expect(() => issuer(bad)).toThrow(new RegExp('\\[test/Issuer\\] certificate\\.commonName must be a certificate CN.*\\(got "system:admin"\\)\n'
+      + '  \\[test/Issuer\\] certificate\\.keyBits must be one of 2048, 3072, 4096 \\(got 1024\\)\n'
+      + '  \\[test/Issuer\\] issuer\\.timeoutSeconds must be an integer from 30 to 3600 \\(got 10\\)\n'
+      + '  \\[test/Issuer\\] issuer\\.renewalSchedule must not have a hour range that runs backwards: 20-10.*\n'
+      + '  \\[test/Issuer\\] refreshHelmRepositories\\[0\\]\\.name must be a DNS-1123 label.*\\(got "Cilium"\\)$'));
+  });
+
+  test('GIVEN an organization WHEN synthesized THEN the Job and the admission policy both carry it', () => {
+    const { manifests } = issuer({ certificate: { organization: 'flux-readers' } });
+    expect(argsOf(manifests).organization).toBe('flux-readers');
+    expect(JSON.stringify(only(manifests, 'ValidatingAdmissionPolicy').spec)).toContain('CN=flux-reader, O=flux-readers');
   });
 });

@@ -17,6 +17,6 @@ describe('FluxSync', () => {
 
   test('GIVEN a URL without a scheme, a branch with a space and a path with ".." WHEN constructed THEN the error names all three with their values', () => {
     expect(() => synth((chart) => new FluxSync(chart, 'Sync', { url: 'git.example.org/fleet.git', branch: 'my branch', path: '../dist/dev' })))
-      .toThrow(/^test\/Sync: invalid props: url must be an http:\/\/.*\(got "git.example.org\/fleet.git"\); branch must be a branch name .*\(got "my branch"\); path must be a folder .*\(got "..\/dist\/dev"\)$/);
+      .toThrow(/\[test\/Sync\] url must be an http:\/\/.*\(got "git.example.org\/fleet.git"\)\n {2}\[test\/Sync\] branch must be a branch name .*\(got "my branch"\)\n {2}\[test\/Sync\] path must be a folder .*\(got "..\/dist\/dev"\)$/);
   });
 });

@@ -1,4 +1,4 @@
-import { type Chart, Testing } from 'cdk8s';
+import { type App, type Chart, Testing } from 'cdk8s';
 
 export interface Manifest {
   apiVersion: string;
@@ -7,10 +7,14 @@ export interface Manifest {
   [field: string]: any;
 }
 
-/** The manifests `build` adds to a fresh `Testing.chart()`. */
+/**
+ * The manifests `build` adds to a fresh `Testing.chart()`, after the app's validation, which
+ * throws cdk8s' own error listing every construct's problems as `App.synth` does.
+ */
 export function synth(build: (chart: Chart) => void): Manifest[] {
   const chart = Testing.chart();
   build(chart);
+  (chart.node.scope as App).synthYaml();
   return Testing.synth(chart);
 }
 

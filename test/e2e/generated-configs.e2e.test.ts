@@ -14,7 +14,10 @@ import { parse, stringify } from 'yaml';
 import { parseCommand } from '../../cert-issuer/src/config.ts';
 import { buildCsrObject } from '../../cert-issuer/src/csr.ts';
 import { encodeCsr } from '../../src/contract/csr-encoding.ts';
-import { COMMON_NAME, DEFAULTS, ISSUER_SERVICE_ACCOUNT_NAME, KEY_BITS, type KeyBits, LIMITS, textProblem } from '../../src/contract/issuer-contract.ts';
+import { COMMON_NAME } from '../../src/contract/formats.ts';
+import { ISSUER_SERVICE_ACCOUNT_NAME, KEY_BITS, type KeyBits, KUBE_APISERVER_CLIENT_SIGNER } from '../../src/contract/issuer-api.ts';
+import { textProblem } from '../../src/contract/names.ts';
+import { CERTIFICATE_FIELDS, ISSUER_FIELDS } from '../../src/contract/settings.ts';
 import { ClusterConfigError, loadClusterConfig } from '../../src/config/cluster-config.ts';
 import { renderCluster, synthesize } from '../../src/cli/synth.ts';
 import { readState } from '../plane/env.ts';
@@ -27,6 +30,8 @@ const MUTATION_RUNS = 300;
 
 // ---- Arbitraries: valid values by the same rules the schema states ----
 
+/** The range an integer setting's own schema states. */
+const range = (json: Readonly<Record<string, unknown>>) => ({ min: json.minimum as number, max: json.maximum as number });
 const lower = 'abcdefghijklmnopqrstuvwxyz';
 const alnum = `${lower}0123456789`;
 const chars = (alphabet: string, length: number) => fc.array(fc.constantFrom(...alphabet), { minLength: length, maxLength: length }).map((a) => a.join(''));
@@ -108,12 +113,12 @@ const validConfig = fc.record({
   certificate: fc.record({
     commonName,
     secretName: fc.oneof(dnsLabel(63), subdomain(63)),
-    expirationSeconds: optionalField(fc.integer(LIMITS.expirationSeconds)),
+    expirationSeconds: optionalField(fc.integer(range(CERTIFICATE_FIELDS.expirationSeconds.schema.json))),
     keyBits: optionalField(fc.constantFrom(...KEY_BITS)),
   }),
   issuer: fc.record({
     image,
-    timeoutSeconds: optionalField(fc.integer({ min: 30, max: LIMITS.timeoutSeconds.max })),
+    timeoutSeconds: optionalField(fc.integer(range(ISSUER_FIELDS.timeoutSeconds.schema.json))),
     renewalSchedule: optionalField(schedule),
     admissionPolicy: optionalField(fc.boolean()),
   }),
@@ -248,7 +253,7 @@ async function expectAccepted(file: string): Promise<void> {
   // The issuer's CSR for this CN and key size, as the API server's CSR validation parses it.
   const { commonName, secretName, keyBits, expirationSeconds } = cluster.certificate;
   const csr = buildCsrObject({
-    name: `${secretName}-0a1b2c3d`, secretName, signerName: DEFAULTS.signerName, expirationSeconds,
+    name: `${secretName}-0a1b2c3d`, secretName, signerName: KUBE_APISERVER_CLIENT_SIGNER, expirationSeconds,
     requestPem: encodeCsr({ commonName, organization: undefined }, keys.get(keyBits)!, keyBits),
   });
   const problems = await Promise.all([...objects, ...objects.flatMap(controllerPods), csr].map((obj) => apply(inPool(obj))));

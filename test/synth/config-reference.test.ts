@@ -5,7 +5,7 @@ import { JSON_SCHEMA_PATH, jsonSchemaText, withReference } from '../../src/confi
 import { BAD_CONFIGS } from './bad-configs.ts';
 
 describe('GIVEN the committed JSON Schema and README reference', () => {
-  test('THEN both are what the schema in src/config/cluster-config.ts generates (run npm run reference after a change)', () => {
+  test('THEN both are what the settings in src/contract/settings.ts generates (run npm run reference after a change)', () => {
     expect(readFileSync(JSON_SCHEMA_PATH, 'utf8')).toBe(jsonSchemaText());
     const readme = readFileSync('README.md', 'utf8');
     expect(readme).toBe(withReference(readme));

@@ -1,7 +1,7 @@
 // The cron grammar's numbers are written as digit classes; they must stand for exactly the
 // decimal numbers of their range, as the listing of every number they replaced did.
 import { CRON_SCHEDULE, numberPattern } from '../../src/contract/cron-schedule.ts';
-import { textProblem } from '../../src/contract/issuer-contract.ts';
+import { textProblem } from '../../src/contract/names.ts';
 
 const candidates = ['', '-1', '100', '000', ...Array.from({ length: 100 }, (_, n) => String(n)), ...Array.from({ length: 10 }, (_, n) => `0${n}`)];
 

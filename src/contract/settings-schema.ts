@@ -1,12 +1,13 @@
 /**
- * A small schema language for the cluster configs. One definition gives three things, so they
- * cannot drift apart:
+ * A small schema language for the bootstrap's settings. One definition gives every form of a
+ * setting, so they cannot drift apart:
  * - the check, which reports every problem it finds, each with the dotted path of its field,
  *   instead of stopping at the first one (a user fixing a config wants the whole list in one run);
- * - a JSON Schema (draft-07) of the same rules, for editors;
- * - the rows of the README's config reference.
+ * - the value with its defaults filled in;
+ * - the TypeScript types of the config and of the constructs' props (`Input`, `Output`);
+ * - a JSON Schema (draft-07) of the same rules, for editors, and the README's reference rows.
  */
-import { type TextRule, textProblem } from './issuer-contract.ts';
+import { type TextRule, textProblem } from './names.ts';
 
 /** A problem in a config value: where it is and what is wrong with it. */
 export interface ConfigIssue {
@@ -17,21 +18,26 @@ export interface ConfigIssue {
 
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
-export interface Schema<T> {
+/** A schema of values of type `T`, written by users as `I` (with optional fields where `T` has defaults). */
+export interface Schema<T, I = T> {
   /** Checks `value` found at `path`; returns the converted value, or undefined after reporting issues. */
   readonly parse: (value: unknown, path: string, issues: ConfigIssue[]) => T | undefined;
+  /** The value with the defaults of its absent fields filled in, without checking it. */
+  fill?(value: I): T;
+  /** Carries the input type; never set. */
+  readonly input?: I;
   /** The same rules as JSON Schema; a rule it cannot state (see `unstated`) is only in the check. */
   readonly json: JsonSchema;
   /** The fields of an object schema, for the reference; none for other schemas. */
-  readonly fields?: Readonly<Record<string, Field<unknown>>>;
+  readonly fields?: Readonly<Record<string, Field<unknown, unknown, boolean>>>;
   /** The item schema of a list, for the reference. */
   readonly item?: Schema<unknown>;
 }
 
-/** One field of an object schema. */
-export interface Field<T> {
-  readonly schema: Schema<T>;
-  readonly required: boolean;
+/** One field of an object schema; `R` says whether it is required. */
+export interface Field<T, I = T, R extends boolean = boolean> {
+  readonly schema: Schema<T, I>;
+  readonly required: R;
   /** What the field means, for the README and the editor. */
   readonly doc: string;
   /** The value used when the field is absent. */
@@ -41,14 +47,14 @@ export interface Field<T> {
 }
 
 /** A field that must be present. */
-export function required<T>(schema: Schema<T>, doc: string): Field<T> {
+export function required<T, I>(schema: Schema<T, I>, doc: string): Field<T, I, true> {
   return { schema, required: true, doc };
 }
 
 /** A field that may be absent; `fallback` is used then, and `defaultDoc` describes a default that is not a value. */
-export function optional<T>(schema: Schema<T>, doc: string, fallback: T, defaultDoc?: string): Field<T>;
-export function optional<T>(schema: Schema<T>, doc: string, fallback?: undefined, defaultDoc?: string): Field<T | undefined>;
-export function optional<T>(schema: Schema<T>, doc: string, fallback?: T, defaultDoc?: string): Field<T | undefined> {
+export function optional<T, I>(schema: Schema<T, I>, doc: string, fallback: T, defaultDoc?: string): Field<T, I, false>;
+export function optional<T, I>(schema: Schema<T, I>, doc: string, fallback?: undefined, defaultDoc?: string): Field<T | undefined, I, false>;
+export function optional<T, I>(schema: Schema<T, I>, doc: string, fallback?: T, defaultDoc?: string): Field<T | undefined, I, false> {
   return { schema, required: false, doc, fallback, defaultDoc };
 }
 
@@ -71,11 +77,13 @@ export function text(rule?: TextRule, check: (value: string) => string | undefin
 
 /**
  * A value converted from a string by `convert`, which throws an Error with a message for the user;
- * `pattern` states for JSON Schema the same shape that `convert` accepts.
+ * `pattern` states for JSON Schema the same shape that `convert` accepts. A value that is already
+ * converted (`isConverted`, as a typed caller passes it) is taken as it is.
  */
-export function converted<T>(schema: Schema<string>, convert: (value: string) => T, pattern: RegExp): Schema<T> {
+export function converted<T>(schema: Schema<string>, convert: (value: string) => T, pattern: RegExp, isConverted: (value: unknown) => value is T): Schema<T> {
   return {
     parse: (value, path, issues) => {
+      if (isConverted(value)) return value;
       const valid = schema.parse(value, path, issues);
       if (valid === undefined) return undefined;
       try {
@@ -134,7 +142,10 @@ export function oneOf<T extends string | number>(allowed: readonly T[]): Schema<
  * A list whose items all match `item`. With `uniqueBy`, no two items may have the same value of
  * that field; JSON Schema cannot state this, so only the check enforces it.
  */
-export function array<T>(item: Schema<T>, options: { readonly minItems?: number; readonly uniqueBy?: string; readonly why?: string } = {}): Schema<T[]> {
+export function array<T, I>(
+  item: Schema<T, I>,
+  options: { readonly minItems?: number; readonly uniqueBy?: string; readonly why?: string } = {},
+): Schema<T[], readonly I[]> {
   const minItems = options.minItems ?? 0;
   return {
     parse: (value, path, issues) => {
@@ -145,6 +156,7 @@ export function array<T>(item: Schema<T>, options: { readonly minItems?: number;
       if (options.uniqueBy !== undefined) reportDuplicates(value, path, options.uniqueBy, options.why ?? '', issues);
       return issues.length === before ? (items as T[]) : undefined;
     },
+    fill: (value) => value.map((element) => (item.fill ? item.fill(element) : (element as unknown as T))),
     json: { type: 'array', items: item.json, ...(minItems > 0 ? { minItems } : {}) },
     item,
   };
@@ -190,14 +202,47 @@ function conditionJson(condition: Condition): JsonSchema {
   return 'equals' in condition ? equals : { not: equals };
 }
 
-type FieldValues<F> = { readonly [K in keyof F]: F[K] extends Field<infer T> ? T : never };
+// Any field, whatever its types.
+type AnyField = Field<any, any, boolean>;
+type Fields = Record<string, AnyField>;
+type FieldValues<F extends Fields> = { readonly [K in keyof F]: F[K] extends Field<infer T, infer _I, boolean> ? T : never };
+type InputOf<F> = F extends Field<infer _T, infer I, boolean> ? I : never;
+type RequiredKeys<F extends Fields> = { [K in keyof F]: F[K] extends Field<unknown, unknown, true> ? K : never }[keyof F];
+type FieldInputs<F extends Fields> =
+  & { readonly [K in RequiredKeys<F>]: InputOf<F[K]> }
+  & { readonly [K in Exclude<keyof F, RequiredKeys<F>>]?: InputOf<F[K]> };
+
+/** The type a schema checks and fills: the config after loading, a construct's props after defaults. */
+export type Output<S> = S extends Schema<infer T, infer _I> ? T : never;
+/** The type users write for a schema: optional where a field has a default or may be absent. */
+export type Input<S> = S extends Schema<infer _T, infer I> ? I : never;
+
+/**
+ * Every object value a schema has checked. A value checked once (a loaded config, or props a
+ * construct has checked) is not checked again by the constructs it is handed to.
+ */
+const checkedValues = new WeakSet<object>();
+
+/** Whether `value` is an object that a schema has checked, with its defaults filled in. */
+export function isChecked(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && checkedValues.has(value);
+}
+
+/** Marks `value`, made only of checked values, as checked too. */
+export function asChecked<T extends object>(value: T): T {
+  checkedValues.add(value);
+  return value;
+}
 
 /**
  * A mapping with exactly these fields; an unknown field is an error, because it is almost always a
  * typo. `rules` span several fields; they are checked on the mapping as written, so a rule's
  * problem is reported together with any problem of the fields themselves.
  */
-export function object<F extends Record<string, Field<unknown>>>(fields: F, rules: readonly FieldRule[] = []): Schema<FieldValues<F>> {
+/** An object schema: its fields are known, and it fills any value in. */
+export type ObjectSchema<F extends Fields> = Schema<FieldValues<F>, FieldInputs<F>> & { readonly fields: F; fill(value: FieldInputs<F>): FieldValues<F> };
+
+export function object<F extends Fields>(fields: F, rules: readonly FieldRule[] = []): ObjectSchema<F> {
   const known = Object.keys(fields);
   const requiredKeys = known.filter((key) => fields[key]!.required);
   return {
@@ -220,7 +265,16 @@ export function object<F extends Record<string, Field<unknown>>>(fields: F, rule
       for (const rule of rules) {
         if (holds(rule.when, value) && !holds(rule.then, value)) report(issues, join(path, rule.then.field), rule.message);
       }
-      return issues.length === before ? (result as FieldValues<F>) : undefined;
+      return issues.length === before ? asChecked(result as FieldValues<F>) : undefined;
+    },
+    fill: (value) => {
+      const given = value as Readonly<Record<string, unknown>>;
+      const filled = Object.entries(fields).map(([key, field]) => {
+        const raw = given[key];
+        if (raw === undefined || raw === null) return [key, field.fallback];
+        return [key, field.schema.fill ? field.schema.fill(raw) : raw];
+      });
+      return { ...given, ...Object.fromEntries(filled) } as FieldValues<F>;
     },
     json: {
       type: 'object',
@@ -235,6 +289,23 @@ export function object<F extends Record<string, Field<unknown>>>(fields: F, rule
     },
     fields,
   };
+}
+
+/**
+ * The problems of a construct's props under `schema`, and the props with their defaults filled in.
+ * Only the schema's fields are read: a typed caller may pass richer objects, and props that are
+ * not settings (another construct, say) are passed through. Props already checked are taken as
+ * they are, so a config checked when it was loaded is not checked again.
+ */
+export function checkProps<T, I>(schema: Schema<T, I>, props: I): { readonly value: T; readonly issues: readonly ConfigIssue[] } {
+  if (isChecked(props)) return { value: props as unknown as T, issues: [] };
+  const issues: ConfigIssue[] = [];
+  const known = schema.fields ? Object.keys(schema.fields) : [];
+  const given = props as Readonly<Record<string, unknown>>;
+  const settings = Object.fromEntries(known.filter((key) => given[key] !== undefined).map((key) => [key, given[key]]));
+  const parsed = schema.parse(settings, '', issues);
+  const value = parsed === undefined ? schema.fill!(props) : asChecked({ ...given, ...parsed } as T & object);
+  return { value, issues };
 }
 
 export function report(issues: ConfigIssue[], path: string, message: string): undefined {

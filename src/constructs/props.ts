@@ -1,0 +1,14 @@
+import type { IConstruct } from 'constructs';
+import { checkProps, type Schema } from '../contract/settings-schema.ts';
+
+/**
+ * A construct's props with their defaults filled in, checked by the settings' own schema. The
+ * problems go to the construct's validations, so `App.synth` reports those of every construct of
+ * the app together, each as `[<construct path>] <prop> must be ... (got <value>)`, and writes
+ * nothing. Props a config loader or a parent construct has checked already are not checked again.
+ */
+export function settleProps<T, I>(scope: IConstruct, schema: Schema<T, I>, props: I): T {
+  const { value, issues } = checkProps(schema, props);
+  if (issues.length > 0) scope.node.addValidation({ validate: () => issues.map((issue) => `${issue.path} ${issue.message}`) });
+  return value;
+}

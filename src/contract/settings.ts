@@ -1,0 +1,162 @@
+/**
+ * The one model of the bootstrap's settings. Each setting is declared here once: its name as
+ * users write it in `clusters/<name>.yaml`, its type and rule, its default and its doc. The config
+ * loader, the JSON Schema, the README's reference, the constructs' props and defaults, the
+ * issuer's flags and doctor all take it from here.
+ *
+ * The field groups are exported as well as the sections, so a construct's props can be made of
+ * the groups it uses (`object({ ...ASSETS_FIELDS, ...POD_FIELDS })`) with the same declarations.
+ */
+import { API_ENDPOINT_PATTERN, ApiEndpoint } from './api-endpoint.ts';
+import { CRON_SCHEDULE, cronRangeProblem } from './cron-schedule.ts';
+import {
+  CHART_NAME, COMMON_NAME, FILE_PATH, FLUX_DURATION, GIT_BRANCH, GIT_URL, ORGANIZATION, PINNED_IMAGE, RELEASE_NAME, REPOSITORY_PATH,
+} from './formats.ts';
+import { KEY_BITS } from './issuer-api.ts';
+import { DNS_LABEL, DNS_SUBDOMAIN, LABEL_VALUE, QUALIFIED_NAME, SECRET_NAME, STATEFULSET_NAME } from './names.ts';
+import { array, boolean, converted, type Input, integer, mapping, object, oneOf, optional, type Output, required, text } from './settings-schema.ts';
+import { semverRangeProblem, VERSION_RANGE } from './semver-range.ts';
+
+/** How often Flux re-reads a source or checks a release, unless a setting says otherwise. */
+const FLUX_INTERVAL = '5m';
+
+export const ENDPOINT_FIELD = required(
+  converted(text(), (value) => ApiEndpoint.parse(value), API_ENDPOINT_PATTERN, (value): value is ApiEndpoint => value instanceof ApiEndpoint),
+  '`host:port` of the API endpoint Flux and the issuer use, e.g. `localhost:7445` or `api.example.org:6443`. No scheme, no path; IPv6 in brackets.',
+);
+
+export const ASSETS_FIELDS = {
+  namespace: required(text(DNS_LABEL), 'Namespace of the assets StatefulSet, the reader Role and the issuer. Labelled Pod Security `privileged` (hostNetwork).'),
+  name: required(text(STATEFULSET_NAME), 'StatefulSet and headless Service name (at most 52 characters); the pod is always `<name>-0`.'),
+  image: required(text(PINNED_IMAGE), 'Static HTTP server image that serves `/repos/<repo>/index.yaml`. Pinned by digest or a tag other than `latest`.'),
+  // The server runs as non-root with every capability dropped, so it cannot bind below 1024.
+  port: optional(integer({ min: 1024, max: 65535 }), 'Container and host port, 1024–65535 (the server runs as non-root).', 8123),
+};
+
+export const REPOSITORY_FIELDS = {
+  name: required(text(DNS_LABEL), 'HelmRepository name and folder under `/repos/`; unique.'),
+  namespace: required(text(DNS_LABEL), 'Namespace of the HelmRepository; it gets a copy of the TLS Secret.'),
+  interval: optional(text(FLUX_DURATION), 'How often Flux re-reads the index.', FLUX_INTERVAL),
+};
+export const REPOSITORY = object(REPOSITORY_FIELDS);
+export const REPOSITORIES = array(REPOSITORY, { minItems: 1, uniqueBy: 'name', why: 'each repository is served at /repos/<name> only once' });
+
+export const CERTIFICATE_FIELDS = {
+  commonName: required(text(COMMON_NAME), "CN of Flux's client certificate, the User the reader RoleBinding names. At most 64 characters; must not start with `system:`."),
+  organization: optional(text(ORGANIZATION), "O of Flux's client certificate: a group the API server puts its user in, for RBAC bindings of your own. At most 64 characters; must not start with `system:`.", undefined, 'none'),
+  secretName: required(text(SECRET_NAME), 'Name of the `kubernetes.io/tls` Secret in every repository namespace (at most 63 characters: it is also a label value).'),
+  // The CSR API refuses less than 600 s; the field is an int32.
+  expirationSeconds: optional(integer({ min: 600, max: 2 ** 31 - 1 }), "Requested lifetime (≥ 600); the signer's `--cluster-signing-duration` may shorten it.", 31_536_000),
+  keyBits: optional(oneOf(KEY_BITS), 'RSA key size: 2048, 3072 or 4096.', 2048),
+};
+
+export const ISSUER_FIELDS = {
+  image: required(text(PINNED_IMAGE), 'The cert-issuer image built from `cert-issuer/Dockerfile`, pinned.'),
+  // Below 30 s a slow controller-manager fails the Job for nothing.
+  timeoutSeconds: optional(integer({ min: 30, max: 3600 }), 'Deadline of one issuer run, the wait for the signer and API retries included (30–3600).', 300),
+  // Four times a day, off the full hour that other CronJobs crowd.
+  renewalSchedule: optional(text(CRON_SCHEDULE, cronRangeProblem), 'Cron schedule (UTC) of the renewal CronJob.', '17 */6 * * *'),
+  admissionPolicy: optional(boolean(), "Synthesize the ValidatingAdmissionPolicy that lets the issuer's ServiceAccount create and approve nothing but its own CSRs for `certificate.commonName` (see [Security model](#security-model)). Needs Kubernetes 1.30 or later; set `false` only on older clusters, which then trust the assets namespace like cluster-admin.", true),
+};
+
+/** The API's rules for a toleration (k8s.io/kubernetes pkg/apis/core/validation, ValidateTolerations). */
+export const TOLERATION = object({
+  key: optional(text(QUALIFIED_NAME), 'The taint key to tolerate; without one, the toleration matches every taint.'),
+  operator: optional(oneOf(['Exists', 'Equal'] as const), 'How `value` is compared.', undefined, '`Equal` when `value` is set, else `Exists`'),
+  value: optional(text(LABEL_VALUE), 'The taint value, with operator `Equal`.'),
+  effect: optional(oneOf(['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const), 'The taint effect to tolerate.', undefined, 'every effect'),
+  tolerationSeconds: optional(integer({ min: 0, max: 2 ** 31 - 1 }), 'How long a `NoExecute` taint is tolerated before the pod is evicted.', undefined, 'forever'),
+}, [
+  { when: { field: 'key', is: 'absent' }, then: { field: 'operator', notEquals: 'Equal' }, message: 'must be Exists when key is empty (the API requires it: a toleration without a key matches every taint)' },
+  { when: { field: 'key', is: 'absent' }, then: { field: 'value', is: 'absent' }, message: 'must be empty when key is empty (a toleration without a key matches every taint, whatever its value)' },
+  { when: { field: 'operator', equals: 'Exists' }, then: { field: 'value', is: 'absent' }, message: 'must be empty when operator is Exists (the API refuses a value there)' },
+  { when: { field: 'tolerationSeconds', is: 'present' }, then: { field: 'effect', equals: 'NoExecute' }, message: 'must be NoExecute when tolerationSeconds is set (the API refuses tolerationSeconds with any other effect)' },
+]);
+
+/** Where and how the bootstrap's pods (the assets server and the issuer) are scheduled and pulled. */
+export const POD_FIELDS = {
+  tolerations: optional(array(TOLERATION), 'Extra tolerations for both pods, added to the built-in ones (not-ready, unreachable, network-unavailable, uninitialized, control-plane, `node.cilium.io/agent-not-ready`).', [], 'none'),
+};
+
+export const FLUX_FIELDS = {
+  url: required(text(GIT_URL), 'Git URL of the repository that holds `clusters/` and `dist/`, e.g. `https://git.example.org/fleet.git`.'),
+  branch: optional(text(GIT_BRANCH), 'Branch Flux follows.', 'main'),
+  secretName: optional(text(DNS_SUBDOMAIN), 'Existing Secret in `flux-system` with the Git credentials (username/password, a token or an SSH key). Created by hand; never in Git.', undefined, 'none: a public repository'),
+  interval: optional(text(FLUX_DURATION), 'How often Flux fetches the branch and re-applies the folder.', '1m'),
+  path: optional(text(REPOSITORY_PATH), 'Folder of the repository that this cluster applies.', undefined, '`./dist/<cluster>`'),
+};
+
+/** How often helm-controller retries a failed install or upgrade before it remediates for good. */
+const REMEDIATION_RETRIES = integer({ min: 0, max: 100 });
+const INSTALL = object({
+  retries: optional(REMEDIATION_RETRIES, 'Retries after a failed install; each failed attempt is uninstalled first.', 3),
+});
+const UPGRADE = object({
+  retries: optional(REMEDIATION_RETRIES, 'Retries after a failed upgrade.', 3),
+  strategy: optional(oneOf(['rollback', 'uninstall'] as const), 'What to do once the upgrade retries are spent: roll back to the last release that worked, or uninstall.', 'rollback'),
+});
+
+export const RELEASE_FIELDS = {
+  name: required(text(RELEASE_NAME), 'HelmRelease and Helm release name (at most 53 characters); unique in the config.'),
+  namespace: required(text(DNS_LABEL), "Namespace of the HelmRelease and of what the chart installs; synthesized unless the bootstrap has it already or it is one of Kubernetes' own (`default`, `kube-*`)."),
+  repository: required(text(DNS_LABEL), 'The `repositories[].name` the chart comes from, through the pod proxy with the issued certificate.'),
+  chart: required(text(CHART_NAME), "Chart name in that repository's index."),
+  version: optional(text(VERSION_RANGE, semverRangeProblem), "Semver range of the chart version. The default takes no pre-releases (Flux's own default); write a range with a pre-release part, such as `>=0.0.0-0`, to take them.", '*'),
+  interval: optional(text(FLUX_DURATION), 'How often helm-controller checks the release and its chart.', FLUX_INTERVAL),
+  values: optional(mapping(), 'Values passed to the chart.', undefined, "the chart's defaults"),
+  dependsOn: optional(array(text(RELEASE_NAME)), 'Names of releases in this config that must be Ready before this one installs or upgrades.', [], 'none'),
+  install: optional(INSTALL, 'Install remediation.', INSTALL.fill({})),
+  upgrade: optional(UPGRADE, 'Upgrade remediation.', UPGRADE.fill({})),
+};
+
+export const ASSETS = object(ASSETS_FIELDS);
+export const CERTIFICATE = object(CERTIFICATE_FIELDS);
+export const ISSUER = object(ISSUER_FIELDS);
+export const FLUX = object(FLUX_FIELDS);
+export const RELEASE = object(RELEASE_FIELDS);
+
+const BOOTSTRAP_SECTIONS = {
+  assets: required(ASSETS, 'The in-cluster HTTP server that Flux reads charts from through the pod proxy.'),
+  repositories: required(REPOSITORIES, 'The Helm repositories the assets server serves, one HelmRepository each.'),
+  certificate: required(CERTIFICATE, "Flux's client certificate and the Secret that holds it."),
+  issuer: required(ISSUER, 'The Job and CronJob that issue and renew the certificate.'),
+  ...POD_FIELDS,
+};
+
+/** The schema of a `clusters/<name>.yaml`, before the file-level fields (name, CA file) are resolved. */
+export const CLUSTER_FILE = object({
+  endpoint: ENDPOINT_FIELD,
+  apiCAFile: optional(text(FILE_PATH), "PEM file (relative to the config) with the CA that verifies `endpoint`, for endpoints whose serving certificate is not signed by the cluster CA. It is shipped in a ConfigMap, used by the issuer to reach the API, and written as the Secret's `ca.crt`.", undefined, 'the cluster CA'),
+  ...BOOTSTRAP_SECTIONS,
+  flux: optional(FLUX, 'With it, the folder holds a GitRepository and a Kustomization `flux-assets-bootstrap` in `flux-system` that apply it from Git with `prune: true` (see [Applying](#applying)).', undefined, 'no sync objects'),
+  releases: optional(array(RELEASE, { uniqueBy: 'name', why: '`dependsOn` names releases' }), 'HelmReleases that install charts from the assets repositories (see [Applying](#applying)).', [], 'none'),
+});
+
+/**
+ * What the AssetsBootstrap construct takes: the config's sections, with the CA as the PEM text the
+ * config's `apiCAFile` holds.
+ */
+export const BOOTSTRAP = object({
+  endpoint: ENDPOINT_FIELD,
+  ...BOOTSTRAP_SECTIONS,
+  apiCA: optional(text(), 'PEM bundle that verifies `endpoint`; it also becomes the Secret\'s `ca.crt`.', undefined, 'the cluster CA'),
+});
+
+export type AssetsSettings = Input<typeof ASSETS>;
+export type RepositorySettings = Input<typeof REPOSITORY>;
+export type CertificateSettings = Input<typeof CERTIFICATE>;
+export type IssuerSettings = Input<typeof ISSUER>;
+export type TolerationSettings = Input<typeof TOLERATION>;
+export type FluxSettings = Input<typeof FLUX>;
+export type ReleaseSettings = Output<typeof RELEASE>;
+
+/**
+ * A loaded `clusters/<name>.yaml`: its settings with their defaults, the cluster's name (the file's
+ * base name), the file, the content of `apiCAFile`, and the Flux folder resolved.
+ */
+export type ClusterConfig = Omit<Output<typeof CLUSTER_FILE>, 'apiCAFile' | 'flux'> & {
+  readonly name: string;
+  readonly file: string;
+  readonly apiCA?: string;
+  readonly flux?: Output<typeof FLUX> & { readonly path: string };
+};
