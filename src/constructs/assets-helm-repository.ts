@@ -5,6 +5,7 @@ import type { ApiEndpoint } from '../contract/api-endpoint.ts';
 import type { AssetsServer } from './assets-server.ts';
 import { text } from '../contract/schema.ts';
 import { PART_OF } from './hardening.ts';
+import { podProxyPath } from './names.ts';
 import { BOOTSTRAP_DEFAULTS, FLUX_DURATION, validateProps } from '../contract/prop-rules.ts';
 
 export interface AssetsHelmRepositoryProps {
@@ -44,7 +45,7 @@ export class AssetsHelmRepository extends Construct {
     const { server } = props;
     this.name = props.name;
     this.namespace = props.namespace;
-    this.url = props.endpoint.url(`/api/v1/namespaces/${server.namespace}/pods/${server.podName}/proxy/repos/${props.name}`);
+    this.url = props.endpoint.url(podProxyPath(server.namespace, server.podName, props.name));
     new HelmRepository(this, 'Resource', {
       metadata: { name: props.name, namespace: props.namespace, labels: { ...PART_OF } },
       spec: {

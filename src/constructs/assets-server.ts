@@ -6,6 +6,7 @@ import { BOOTSTRAP_TOLERATIONS } from './bootstrap-tolerations.ts';
 import { integer, text } from '../contract/schema.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
 import { ASSETS_PORT, BOOTSTRAP_DEFAULTS, PINNED_IMAGE, STATEFULSET_NAME, validateProps } from '../contract/prop-rules.ts';
+import { assetsPodName } from './names.ts';
 import { bindingSubject, roleRef } from './rbac.ts';
 
 export interface AssetsServerProps {
@@ -56,7 +57,7 @@ export class AssetsServer extends Construct {
     ]);
     this.namespace = props.namespace;
     this.name = props.name;
-    this.podName = `${props.name}-0`;
+    this.podName = assetsPodName(props.name);
     this.port = props.port ?? BOOTSTRAP_DEFAULTS.assetsPort;
 
     // Explicit and independent of construct ids: a StatefulSet selector is immutable.

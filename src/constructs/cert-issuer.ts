@@ -13,6 +13,7 @@ import { array, integer, object, oneOf, required, text } from '../contract/schem
 import { CRON_SCHEDULE, cronRangeProblem } from '../contract/cron-schedule.ts';
 import { CsrAdmissionPolicy } from './csr-admission-policy.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
+import { RENEWAL_CRONJOB_NAME } from './names.ts';
 import { BOOTSTRAP_DEFAULTS, ISSUER_TIMEOUT_SECONDS, PINNED_IMAGE, validateProps } from '../contract/prop-rules.ts';
 
 /** Where the image keeps Node and the bundle (see cert-issuer/Dockerfile). */
@@ -245,7 +246,7 @@ export class CertIssuer extends Construct {
     job.addJsonPatch(JsonPatch.remove('/spec/podFailurePolicy/rules/0/onPodConditions'));
 
     const renewal = new k8s.KubeCronJob(this, 'Renewal', {
-      metadata: { name: 'cert-issuer-renewal', namespace: props.namespace, labels },
+      metadata: { name: RENEWAL_CRONJOB_NAME, namespace: props.namespace, labels },
       spec: {
         schedule: props.renewalSchedule ?? BOOTSTRAP_DEFAULTS.renewalSchedule,
         timeZone: 'Etc/UTC',

@@ -17,7 +17,7 @@ import { filesOf } from '../../cert-issuer/src/secret.ts';
 import { ApiEndpoint } from '../contract/api-endpoint.ts';
 import { type ClusterConfig, loadClusterConfig } from '../config/cluster-config.ts';
 import { type CommandLine, runCommand, UsageError } from '../cli/command-line.ts';
-import { csrAdmissionPolicyName } from '../constructs/csr-admission-policy.ts';
+import { csrAdmissionPolicyName } from '../constructs/names.ts';
 
 /** The outcome of one check; `detail` says what was found, or what to do when it failed. */
 export interface Verdict {
