@@ -1,5 +1,6 @@
 import { loadClusterConfig } from '../../src/config/cluster-config.ts';
-import { expectedAccess, probeVerdict, secretVerdict } from '../../src/doctor/doctor.ts';
+import { expectedAccess } from '../../src/doctor/access.ts';
+import { probeVerdict, secretVerdict } from '../../src/doctor/verdicts.ts';
 import { clientCert, makeCa, rsaKey } from '../cert-issuer/pki.ts';
 
 describe('doctor', () => {

@@ -1,0 +1,34 @@
+import type { V1ResourceAttributes } from '@kubernetes/client-node';
+import type { ClusterConfig } from '../config/cluster-config.ts';
+import { DEFAULT_SIGNER_NAME, ISSUER_SERVICE_ACCOUNT_NAME } from '../contract/issuer-contract.ts';
+
+export interface Access {
+  readonly who: string;
+  readonly user: string;
+  readonly attributes: V1ResourceAttributes;
+  readonly allowed: boolean;
+}
+
+export function issuerUser(cluster: ClusterConfig): string {
+  return `system:serviceaccount:${cluster.assets.namespace}:${ISSUER_SERVICE_ACCOUNT_NAME}`;
+}
+
+/** The access that must hold, and must not, for the reader and the issuer. */
+export function expectedAccess(cluster: ClusterConfig): Access[] {
+  const { assets, certificate } = cluster;
+  const reader = certificate.commonName;
+  const issuer = issuerUser(cluster);
+  const namespaces = [...new Set(cluster.repositories.map((repo) => repo.namespace))];
+  return [
+    { who: 'reader', user: reader, allowed: true, attributes: { verb: 'get', resource: 'pods', subresource: 'proxy', name: `${assets.name}-0`, namespace: assets.namespace } },
+    { who: 'reader', user: reader, allowed: false, attributes: { verb: 'get', resource: 'pods', namespace: assets.namespace } },
+    { who: 'reader', user: reader, allowed: false, attributes: { verb: 'get', resource: 'secrets', name: certificate.secretName, namespace: assets.namespace } },
+    { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'create', group: 'certificates.k8s.io', resource: 'certificatesigningrequests' } },
+    { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'update', group: 'certificates.k8s.io', resource: 'certificatesigningrequests', subresource: 'approval' } },
+    { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'approve', group: 'certificates.k8s.io', resource: 'signers', name: DEFAULT_SIGNER_NAME } },
+    ...namespaces.flatMap((namespace): Access[] => [
+      { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'update', resource: 'secrets', name: certificate.secretName, namespace } },
+      { who: 'issuer', user: issuer, allowed: false, attributes: { verb: 'get', resource: 'secrets', name: 'some-other-secret', namespace } },
+    ]),
+  ];
+}
