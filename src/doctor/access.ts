@@ -1,6 +1,7 @@
 import type { V1ResourceAttributes } from '@kubernetes/client-node';
 import type { ClusterConfig } from '../config/cluster-config.ts';
-import { DEFAULT_SIGNER_NAME, ISSUER_SERVICE_ACCOUNT_NAME } from '../contract/issuer-contract.ts';
+import { assetsPodName, issuerUser } from '../constructs/names.ts';
+import { DEFAULT_SIGNER_NAME } from '../contract/issuer-contract.ts';
 
 export interface Access {
   readonly who: string;
@@ -9,18 +10,14 @@ export interface Access {
   readonly allowed: boolean;
 }
 
-export function issuerUser(cluster: ClusterConfig): string {
-  return `system:serviceaccount:${cluster.assets.namespace}:${ISSUER_SERVICE_ACCOUNT_NAME}`;
-}
-
 /** The access that must hold, and must not, for the reader and the issuer. */
 export function expectedAccess(cluster: ClusterConfig): Access[] {
   const { assets, certificate } = cluster;
   const reader = certificate.commonName;
-  const issuer = issuerUser(cluster);
+  const issuer = issuerUser(assets.namespace);
   const namespaces = [...new Set(cluster.repositories.map((repo) => repo.namespace))];
   return [
-    { who: 'reader', user: reader, allowed: true, attributes: { verb: 'get', resource: 'pods', subresource: 'proxy', name: `${assets.name}-0`, namespace: assets.namespace } },
+    { who: 'reader', user: reader, allowed: true, attributes: { verb: 'get', resource: 'pods', subresource: 'proxy', name: assetsPodName(assets.name), namespace: assets.namespace } },
     { who: 'reader', user: reader, allowed: false, attributes: { verb: 'get', resource: 'pods', namespace: assets.namespace } },
     { who: 'reader', user: reader, allowed: false, attributes: { verb: 'get', resource: 'secrets', name: certificate.secretName, namespace: assets.namespace } },
     { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'create', group: 'certificates.k8s.io', resource: 'certificatesigningrequests' } },

@@ -4,11 +4,11 @@ import { csrUsages } from '../../cert-issuer/src/csr.ts';
 import type { TlsFiles } from '../../cert-issuer/src/rotation.ts';
 import { filesOf } from '../../cert-issuer/src/secret.ts';
 import type { ClusterConfig } from '../config/cluster-config.ts';
-import { csrAdmissionPolicyName } from '../constructs/names.ts';
+import { assetsPodName, csrAdmissionPolicyName, issuerUser, podProxyPath } from '../constructs/names.ts';
 import type { ApiEndpoint } from '../contract/api-endpoint.ts';
 import { encodeCsr } from '../contract/csr-encoding.ts';
-import { ISSUER_SERVICE_ACCOUNT_NAME } from '../contract/issuer-contract.ts';
-import { expectedAccess, issuerUser } from './access.ts';
+import { DEFAULT_SIGNER_NAME, ISSUER_SERVICE_ACCOUNT_NAME } from '../contract/issuer-contract.ts';
+import { expectedAccess } from './access.ts';
 import { dryRunCreateCsr, fetchIndex, tlsProblem } from './api.ts';
 import { FOREIGN_COMMON_NAME, probeVerdict, secretVerdict, type Verdict } from './verdicts.ts';
 
@@ -61,7 +61,7 @@ export async function runDoctor(cluster: ClusterConfig, kubeConfig: KubeConfig, 
 
   for (const repo of cluster.repositories) {
     const files = secrets.get(repo.namespace);
-    const url = endpoint.url(`/api/v1/namespaces/${cluster.assets.namespace}/pods/${cluster.assets.name}-0/proxy/repos/${repo.name}/index.yaml`);
+    const url = endpoint.url(`${podProxyPath(cluster.assets.namespace, assetsPodName(cluster.assets.name), repo.name)}/index.yaml`);
     const check = `mTLS GET ${url} with ${repo.namespace}/${secretName}`;
     if (files === undefined) {
       verdicts.push({ check, ok: false, detail: 'skipped: no Secret to authenticate with (see above)' });
@@ -101,14 +101,14 @@ async function admissionPolicyVerdicts(cluster: ClusterConfig, kubeConfig: KubeC
     detail: policy === undefined ? `missing; ${fix}` : !bound ? `its binding is missing or does not deny; ${fix}` : 'policy and binding (Deny) present',
   };
 
-  const issuer = issuerUser(cluster);
+  const issuer = issuerUser(cluster.assets.namespace);
   const key = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
   const pem = encodeCsr({ commonName: FOREIGN_COMMON_NAME, organization: undefined }, { privateKeyPem: key.privateKey, publicKeyPem: key.publicKey }, 2048);
   const probe = await dryRunCreateCsr(kubeConfig, issuer, {
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',
     metadata: { generateName: 'flux-assets-bootstrap-doctor-' },
-    spec: { request: Buffer.from(pem).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: csrUsages, expirationSeconds: 600 },
+    spec: { request: Buffer.from(pem).toString('base64'), signerName: DEFAULT_SIGNER_NAME, usages: csrUsages, expirationSeconds: 600 },
   });
   return [installed, probeVerdict(probe, name, issuer, fix)];
 }

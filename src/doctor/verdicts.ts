@@ -1,4 +1,5 @@
 import { evaluate, type Expected, type TlsFiles } from '../../cert-issuer/src/rotation.ts';
+import { RENEWAL_CRONJOB_NAME } from '../constructs/names.ts';
 
 /** The outcome of one check; `detail` says what was found, or what to do when it failed. */
 export interface Verdict {
@@ -13,7 +14,7 @@ export const FOREIGN_COMMON_NAME = 'system:kube-controller-manager';
 /** The verdict on the Secret in one namespace, from its files, the expected identity and the time. */
 export function secretVerdict(namespace: string, name: string, files: TlsFiles | undefined, expected: Expected, now: Date): Verdict {
   const check = `Secret ${namespace}/${name}`;
-  const rerun = 're-run the issuer: kubectl -n <issuer namespace> create job --from=cronjob/cert-issuer-renewal cert-issuer-now';
+  const rerun = `re-run the issuer: kubectl -n <issuer namespace> create job --from=cronjob/${RENEWAL_CRONJOB_NAME} cert-issuer-now`;
   if (files === undefined) return { check, ok: false, detail: `missing or incomplete (needs tls.crt, tls.key, ca.crt); ${rerun}` };
   const verdict = evaluate(files, expected, now);
   return verdict.good
