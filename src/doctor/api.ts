@@ -1,71 +1,119 @@
+/**
+ * doctor's one way to the API server: a request over node:https, as one identity per client.
+ *
+ * Why node:https and not @kubernetes/client-node's API classes: besides plain reads and creates,
+ * doctor must fetch a repository index at exactly the path of its HelmRepository's URL, as Flux
+ * does, and client-node's pod-proxy call percent-encodes the slashes of that path and refuses a
+ * body it cannot parse (an index served as `application/x-yaml`); the dry-run probe needs the
+ * answer whatever its status, since a refusal is what it hopes for; and the handshake check needs
+ * only to learn whether an answer comes at all. One request function does all of it. client-node
+ * still reads the kubeconfig: it knows every way one authenticates (exec plugins, tokens, client
+ * certificates, proxies) and hands them over as these HTTPS options.
+ */
 import { request, type RequestOptions } from 'node:https';
-import { connect } from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { TlsFiles } from '../../cert-issuer/src/rotation.ts';
 import type { ApiEndpoint } from '../contract/api-endpoint.ts';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
-/** A dry-run CSR create as `user` (impersonated): nothing is stored, but admission runs in full. */
-export async function dryRunCreateCsr(kubeConfig: KubeConfig, user: string, csr: unknown): Promise<{ status: number; message: string }> {
-  const url = new URL('/apis/certificates.k8s.io/v1/certificatesigningrequests?dryRun=All', kubeConfig.getCurrentCluster()?.server);
-  const body = JSON.stringify(csr);
-  const options: RequestOptions = {
-    method: 'POST',
-    timeout: REQUEST_TIMEOUT_MS,
-    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'impersonate-user': user },
-  };
-  await kubeConfig.applyToHTTPSOptions(options);
-  return new Promise((resolve) => {
-    const req = request(url, options, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { text += chunk; });
-      res.on('end', () => {
-        let message = text.slice(0, 300);
-        try {
-          message = (JSON.parse(text) as { message?: string }).message ?? message;
-        } catch {
-          // not a Status: keep the text
-        }
-        resolve({ status: res.statusCode ?? 0, message });
+/** The API server's answer, whatever its status. */
+export interface Answer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** A status from 400 on where doctor needed the object, with the API server's reason. */
+export class ApiError extends Error {
+  public constructor(
+    public readonly status: number,
+    what: string,
+    body: string,
+  ) {
+    super(`${what}: HTTP ${status}: ${statusMessage(body)}`);
+    this.name = 'ApiError';
+  }
+}
+
+/** The message of a Kubernetes Status, or the start of a body that is not one. */
+export function statusMessage(body: string): string {
+  try {
+    const { message } = JSON.parse(body) as { message?: unknown };
+    if (typeof message === 'string') return message;
+  } catch {
+    // not JSON: the text itself is the reason
+  }
+  return body.slice(0, 300);
+}
+
+export class KubeApi {
+  /** As the current user of `kubeConfig`, at its current cluster. */
+  public static async fromKubeConfig(kubeConfig: KubeConfig): Promise<KubeApi> {
+    const server = kubeConfig.getCurrentCluster()?.server;
+    if (server === undefined) throw new Error('the kubeconfig has no current context with a cluster');
+    const options: RequestOptions = {};
+    await kubeConfig.applyToHTTPSOptions(options);
+    return new KubeApi(server, options);
+  }
+
+  /** At `endpoint`, trusting only `tls.ca`, as the holder of `tls.cert` (anonymous without one). */
+  public static at(endpoint: ApiEndpoint, tls: { readonly ca: string; readonly cert?: string; readonly key?: string }): KubeApi {
+    return new KubeApi(endpoint.url(''), { ...tls });
+  }
+
+  private constructor(
+    private readonly server: string,
+    private readonly options: RequestOptions,
+  ) {}
+
+  /**
+   * Sends one request with `path` as it is and resolves with the answer, whatever its status; it
+   * rejects only when none came (no connection, a handshake that does not verify, a timeout).
+   * `as` impersonates that user for this request alone.
+   */
+  public send(method: string, path: string, { body, as }: { readonly body?: unknown; readonly as?: string } = {}): Promise<Answer> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = {
+      ...this.options.headers,
+      accept: 'application/json, */*',
+      ...(payload !== undefined && { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
+      ...(as !== undefined && { 'impersonate-user': as }),
+    };
+    // Joined, not resolved against the server: a kubeconfig's server may carry a path prefix (a proxy's).
+    const url = `${this.server.replace(/\/+$/, '')}${path}`;
+    return new Promise((resolve, reject) => {
+      const req = request(url, { ...this.options, method, headers, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
       });
+      req.on('timeout', () => req.destroy(new Error(`no answer in ${REQUEST_TIMEOUT_MS / 1000} s`)));
+      req.on('error', reject);
+      req.end(payload);
     });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', (error) => resolve({ status: 0, message: error.message }));
-    req.end(body);
-  });
-}
+  }
 
-/** Why a TLS handshake with `endpoint` does not verify against `caPem`, or undefined when it does. */
-export function tlsProblem(endpoint: ApiEndpoint, caPem: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: endpoint.serviceHost, port: endpoint.port, ca: caPem, servername: servernameOf(endpoint), timeout: REQUEST_TIMEOUT_MS });
-    socket.once('secureConnect', () => { socket.end(); resolve(undefined); });
-    socket.once('timeout', () => { socket.destroy(); resolve('timed out'); });
-    socket.once('error', (error) => resolve(error.message));
-  });
-}
+  /** The object at `path`; ApiError for any status from 400 on. */
+  public async get<T>(path: string): Promise<T> {
+    return this.json<T>('GET', path);
+  }
 
-export function fetchIndex(url: string, files: TlsFiles): Promise<{ ok: boolean; detail: string }> {
-  return new Promise((resolve) => {
-    const req = request(url, { cert: files.tlsCrt, key: files.tlsKey, ca: files.caCrt, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { if (body.length < 1 << 20) body += chunk; });
-      res.on('end', () => {
-        if (res.statusCode === 200 && /^apiVersion:/m.test(body)) resolve({ ok: true, detail: `200, ${body.length} bytes of index` });
-        else if (res.statusCode === 401) resolve({ ok: false, detail: '401: the API server does not accept the certificate (expired, or not signed by its client CA); re-run the issuer' });
-        else if (res.statusCode === 403) resolve({ ok: false, detail: `403: the certificate's user may not proxy to the pod; re-apply the reader Role and RoleBinding` });
-        else resolve({ ok: false, detail: `${res.statusCode}: ${body.slice(0, 200).replaceAll('\n', ' ')}; is the assets pod running and serving this repo?` });
-      });
+  /** The object at `path`, or undefined when there is none (404). */
+  public async find<T>(path: string): Promise<T | undefined> {
+    return this.get<T>(path).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
     });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', (error) => resolve({ ok: false, detail: `${error.message}; is the endpoint reachable from here? (--endpoint overrides it)` }));
-    req.end();
-  });
-}
+  }
 
-function servernameOf(endpoint: ApiEndpoint): string | undefined {
-  return /^[\d.]+$|^\[/.test(endpoint.host) ? undefined : endpoint.host;
+  /** Creates `object` in the collection at `path` and returns what the API server made of it. */
+  public async create<T>(path: string, object: unknown): Promise<T> {
+    return this.json<T>('POST', path, object);
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const answer = await this.send(method, path, { body });
+    if (answer.status >= 400) throw new ApiError(answer.status, `${method} ${path}`, answer.body);
+    return JSON.parse(answer.body) as T;
+  }
 }

@@ -1,5 +1,11 @@
+/**
+ * One run of doctor's checks against a live cluster: what it asks the API server, as whom, and in
+ * which order. What each answer means is verdicts.ts's.
+ */
 import { generateKeyPairSync } from 'node:crypto';
-import { AdmissionregistrationV1Api, AuthorizationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type {
+  V1CertificateSigningRequest, V1ConfigMap, V1Secret, V1SubjectAccessReview, V1ValidatingAdmissionPolicy, V1ValidatingAdmissionPolicyBinding,
+} from '@kubernetes/client-node';
 import { csrUsages } from '../../cert-issuer/src/csr.ts';
 import type { TlsFiles } from '../../cert-issuer/src/rotation.ts';
 import { filesOf } from '../../cert-issuer/src/secret.ts';
@@ -9,66 +15,50 @@ import type { ApiEndpoint } from '../contract/api-endpoint.ts';
 import { encodeCsr } from '../contract/csr-encoding.ts';
 import { DEFAULT_SIGNER_NAME, ISSUER_SERVICE_ACCOUNT_NAME } from '../contract/issuer-contract.ts';
 import { expectedAccess } from './access.ts';
-import { dryRunCreateCsr, fetchIndex, tlsProblem } from './api.ts';
-import { FOREIGN_COMMON_NAME, probeVerdict, secretVerdict, type Verdict } from './verdicts.ts';
+import { type Answer, KubeApi, statusMessage } from './api.ts';
+import { accessVerdict, FOREIGN_COMMON_NAME, type Fetched, indexVerdict, policyVerdict, probeVerdict, reapplyHint, secretVerdict, tlsVerdict, type Verdict } from './verdicts.ts';
 
-export async function runDoctor(cluster: ClusterConfig, kubeConfig: KubeConfig, endpoint: ApiEndpoint, now = new Date()): Promise<Verdict[]> {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const authorization = kubeConfig.makeApiClient(AuthorizationV1Api);
+/**
+ * Every check, read as `api`'s user (the caller's kubeconfig); the handshake checks and the index
+ * fetches go to `endpoint` with each Secret's own files instead, as the issuer and Flux would.
+ */
+export async function runDoctor(cluster: ClusterConfig, api: KubeApi, endpoint: ApiEndpoint, now = new Date()): Promise<Verdict[]> {
   const { secretName, commonName } = cluster.certificate;
+  const { namespace } = cluster.assets;
   const verdicts: Verdict[] = [];
   // The signer's CA is the cluster CA that every namespace's kube-root-ca.crt publishes.
-  const rootCA = await core.readNamespacedConfigMap({ name: 'kube-root-ca.crt', namespace: cluster.assets.namespace });
+  const rootCA = await api.get<V1ConfigMap>(`/api/v1/namespaces/${namespace}/configmaps/kube-root-ca.crt`);
   const signerCaPem = rootCA.data?.['ca.crt'] ?? '';
 
   const secrets = new Map<string, TlsFiles | undefined>();
-  for (const namespace of new Set(cluster.repositories.map((repo) => repo.namespace))) {
-    let files: TlsFiles | undefined;
-    try {
-      files = filesOf(await core.readNamespacedSecret({ name: secretName, namespace }));
-    } catch (error) {
-      if ((error as { code?: number }).code !== 404) throw error;
-    }
-    secrets.set(namespace, files);
-    verdicts.push(secretVerdict(namespace, secretName, files, { commonName, organization: undefined, signerCaPem, caCrt: files?.caCrt ?? '' }, now));
+  for (const secretNamespace of new Set(cluster.repositories.map((repo) => repo.namespace))) {
+    const files = filesOf(await api.find<V1Secret>(`/api/v1/namespaces/${secretNamespace}/secrets/${secretName}`));
+    secrets.set(secretNamespace, files);
+    verdicts.push(secretVerdict(secretNamespace, secretName, files, { commonName, organization: undefined, signerCaPem, caCrt: files?.caCrt ?? '' }, now));
   }
 
-  for (const [namespace, files] of secrets) {
+  for (const [secretNamespace, files] of secrets) {
     if (files === undefined) continue;
-    const problem = await tlsProblem(endpoint, files.caCrt);
-    verdicts.push({
-      check: `ca.crt of ${namespace}/${secretName} verifies ${endpoint}`,
-      ok: problem === undefined,
-      detail: problem === undefined ? 'TLS handshake verified' : `${problem}; set apiCAFile in ${cluster.file} to the CA that signs ${endpoint}'s serving certificate`,
-    });
+    const anonymous = KubeApi.at(endpoint, { ca: files.caCrt });
+    verdicts.push(tlsVerdict(`${secretNamespace}/${secretName}`, endpoint, await fetched(anonymous.send('GET', '/version')), cluster.file));
   }
 
   for (const access of expectedAccess(cluster)) {
-    const { attributes } = access;
-    const review = await authorization.createSubjectAccessReview({
-      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: access.user, resourceAttributes: attributes } },
+    const review = await api.create<V1SubjectAccessReview>('/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: { user: access.user, resourceAttributes: access.attributes },
     });
-    const allowed = review.status?.allowed === true;
-    const what = `${attributes.verb} ${[attributes.group, attributes.resource].filter(Boolean).join('/')}${attributes.subresource ? `/${attributes.subresource}` : ''}${attributes.name ? ` ${attributes.name}` : ''}${attributes.namespace ? ` in ${attributes.namespace}` : ''}`;
-    verdicts.push({
-      check: `RBAC: ${access.who} ${access.allowed ? 'may' : 'may not'} ${what}`,
-      ok: allowed === access.allowed,
-      detail: allowed === access.allowed ? 'as expected' : `${access.user} ${allowed ? 'is allowed' : 'is denied'}; re-apply dist/${cluster.name} (kubectl apply --server-side -k dist/${cluster.name})`,
-    });
+    verdicts.push(accessVerdict(access, review.status?.allowed === true, reapplyHint(cluster.name)));
   }
 
-  verdicts.push(...(await admissionPolicyVerdicts(cluster, kubeConfig)));
+  verdicts.push(...(await admissionPolicyVerdicts(cluster, api)));
 
   for (const repo of cluster.repositories) {
     const files = secrets.get(repo.namespace);
-    const url = endpoint.url(`${podProxyPath(cluster.assets.namespace, assetsPodName(cluster.assets.name), repo.name)}/index.yaml`);
-    const check = `mTLS GET ${url} with ${repo.namespace}/${secretName}`;
-    if (files === undefined) {
-      verdicts.push({ check, ok: false, detail: 'skipped: no Secret to authenticate with (see above)' });
-      continue;
-    }
-    const result = await fetchIndex(url, files);
-    verdicts.push({ check, ok: result.ok, detail: result.detail });
+    const path = `${podProxyPath(namespace, assetsPodName(cluster.assets.name), repo.name)}/index.yaml`;
+    const reader = files && KubeApi.at(endpoint, { ca: files.caCrt, cert: files.tlsCrt, key: files.tlsKey });
+    verdicts.push(indexVerdict(endpoint.url(path), `${repo.namespace}/${secretName}`, reader && (await fetched(reader.send('GET', path)))));
   }
   return verdicts;
 }
@@ -78,37 +68,37 @@ export async function runDoctor(cluster: ClusterConfig, kubeConfig: KubeConfig, 
  * exist, and a server-side dry-run create of a CSR for a foreign subject, as the issuer's
  * ServiceAccount, is refused. Only the second proves anything; the first says what to fix.
  */
-async function admissionPolicyVerdicts(cluster: ClusterConfig, kubeConfig: KubeConfig): Promise<Verdict[]> {
+async function admissionPolicyVerdicts(cluster: ClusterConfig, api: KubeApi): Promise<Verdict[]> {
   if (!cluster.issuer.admissionPolicy) {
     return [{ check: 'CSR admission policy', ok: true, detail: 'off (issuer.admissionPolicy: false): a stolen issuer token can have any identity signed but system:masters' }];
   }
-  const name = csrAdmissionPolicyName(cluster.assets.namespace, ISSUER_SERVICE_ACCOUNT_NAME);
-  const fix = `re-apply dist/${cluster.name} (kubectl apply --server-side -k dist/${cluster.name}); it needs Kubernetes 1.30 or later`;
-  const api = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
-  const orMissing = <T>(read: Promise<T>) =>
-    read.catch((error: { code?: number }) => {
-      if (error.code === 404) return undefined;
-      throw error;
-    });
+  const { namespace } = cluster.assets;
+  const name = csrAdmissionPolicyName(namespace, ISSUER_SERVICE_ACCOUNT_NAME);
+  const fix = `${reapplyHint(cluster.name)}; it needs Kubernetes 1.30 or later`;
   const [policy, binding] = await Promise.all([
-    orMissing(api.readValidatingAdmissionPolicy({ name })),
-    orMissing(api.readValidatingAdmissionPolicyBinding({ name })),
+    api.find<V1ValidatingAdmissionPolicy>(`/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/${name}`),
+    api.find<V1ValidatingAdmissionPolicyBinding>(`/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/${name}`),
   ]);
-  const bound = binding?.spec?.policyName === name && binding.spec.validationActions?.includes('Deny') === true;
-  const installed: Verdict = {
-    check: `CSR admission policy ${name}`,
-    ok: policy !== undefined && bound,
-    detail: policy === undefined ? `missing; ${fix}` : !bound ? `its binding is missing or does not deny; ${fix}` : 'policy and binding (Deny) present',
-  };
+  const issuer = issuerUser(namespace);
+  // Nothing is stored with dryRun=All, but admission runs in full.
+  const answer = await fetched(api.send('POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests?dryRun=All', { body: foreignCsr(), as: issuer }));
+  const probe = 'error' in answer ? { status: 0, message: answer.error } : { status: answer.status, message: statusMessage(answer.body) };
+  return [policyVerdict(name, policy, binding, fix), probeVerdict(probe, name, issuer, fix)];
+}
 
-  const issuer = issuerUser(cluster.assets.namespace);
+/** A CSR in the issuer's encoding for a subject it must never get: one that reads every Secret. */
+function foreignCsr(): V1CertificateSigningRequest {
   const key = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
   const pem = encodeCsr({ commonName: FOREIGN_COMMON_NAME, organization: undefined }, { privateKeyPem: key.privateKey, publicKeyPem: key.publicKey }, 2048);
-  const probe = await dryRunCreateCsr(kubeConfig, issuer, {
+  return {
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',
     metadata: { generateName: 'flux-assets-bootstrap-doctor-' },
     spec: { request: Buffer.from(pem).toString('base64'), signerName: DEFAULT_SIGNER_NAME, usages: csrUsages, expirationSeconds: 600 },
-  });
-  return [installed, probeVerdict(probe, name, issuer, fix)];
+  };
+}
+
+/** The answer, or why none came. */
+function fetched(sent: Promise<Answer>): Promise<Fetched> {
+  return sent.catch((error: Error) => ({ error: error.message }));
 }

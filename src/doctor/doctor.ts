@@ -9,6 +9,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { ApiEndpoint } from '../contract/api-endpoint.ts';
 import { loadClusterConfig } from '../config/cluster-config.ts';
 import { type CommandLine, runCommand, UsageError } from '../cli/command-line.ts';
+import { KubeApi } from './api.ts';
 import { runDoctor } from './checks.ts';
 import type { Verdict } from './verdicts.ts';
 
@@ -58,11 +59,9 @@ invalid (each says what to do), 2 usage error.`,
     }
     let verdicts: Verdict[];
     try {
-      verdicts = await runDoctor(cluster, kubeConfig, endpoint);
+      verdicts = await runDoctor(cluster, await KubeApi.fromKubeConfig(kubeConfig), endpoint);
     } catch (error) {
-      const { code, body } = error as { code?: number; body?: unknown };
-      const detail = typeof code === 'number' ? `HTTP ${code}: ${JSON.stringify(body).slice(0, 300)}` : (error as Error).message;
-      console.error(`doctor: cannot read the cluster with this kubeconfig (${detail}); check --kubeconfig and that its user may read Secrets and create SubjectAccessReviews`);
+      console.error(`doctor: cannot read the cluster with this kubeconfig (${(error as Error).message}); check --kubeconfig and that its user may read Secrets and create SubjectAccessReviews`);
       return 1;
     }
     for (const verdict of verdicts) console.log(`${verdict.ok ? 'ok  ' : 'FAIL'} ${verdict.check}: ${verdict.detail}`);
