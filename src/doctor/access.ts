@@ -1,9 +1,15 @@
+/**
+ * The access doctor checks with SubjectAccessReviews: what RBAC must grant the reader (Flux's
+ * certificate) and the issuer, and what it must not, since a Role grown too wide still works and
+ * shows nowhere else.
+ */
 import type { V1ResourceAttributes } from '@kubernetes/client-node';
 import type { ClusterConfig } from '../config/cluster-config.ts';
 import { assetsPodName, issuerUser } from '../constructs/names.ts';
 import { DEFAULT_SIGNER_NAME } from '../contract/issuer-contract.ts';
 
 export interface Access {
+  /** Whose access this is, as the check's line names it. */
   readonly who: string;
   readonly user: string;
   readonly attributes: V1ResourceAttributes;

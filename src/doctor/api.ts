@@ -1,14 +1,15 @@
 /**
  * doctor's one way to the API server: a request over node:https, as one identity per client.
  *
- * Why node:https and not @kubernetes/client-node's API classes: besides plain reads and creates,
- * doctor must fetch a repository index at exactly the path of its HelmRepository's URL, as Flux
- * does, and client-node's pod-proxy call percent-encodes the slashes of that path and refuses a
- * body it cannot parse (an index served as `application/x-yaml`); the dry-run probe needs the
- * answer whatever its status, since a refusal is what it hopes for; and the handshake check needs
- * only to learn whether an answer comes at all. One request function does all of it. client-node
- * still reads the kubeconfig: it knows every way one authenticates (exec plugins, tokens, client
- * certificates, proxies) and hands them over as these HTTPS options.
+ * Why node:https for every request rather than @kubernetes/client-node's API classes: one of
+ * doctor's requests fetches a repository index through the pod proxy at exactly the path of its
+ * HelmRepository's URL, as Flux does, and client-node's pod-proxy call percent-encodes the slashes
+ * of that path and throws on a body it cannot parse (an index served as `application/x-yaml`). A
+ * plain request does that and the rest too: JSON reads and creates, the dry run impersonating the
+ * issuer by a header on that one request, the answer whatever its status (the probe hopes for a
+ * refusal), and the handshake check, which asks only whether any answer comes. client-node still
+ * reads the kubeconfig: it knows every way one authenticates (exec plugins, tokens, client
+ * certificates, proxies) and hands them over as HTTPS options.
  */
 import { request, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -45,6 +46,7 @@ export function statusMessage(body: string): string {
   return body.slice(0, 300);
 }
 
+/** Requests to one API server as one identity. */
 export class KubeApi {
   /** As the current user of `kubeConfig`, at its current cluster. */
   public static async fromKubeConfig(kubeConfig: KubeConfig): Promise<KubeApi> {
