@@ -4,6 +4,7 @@ import { CERTIFICATE_FIELDS, ENDPOINT_FIELD, REPOSITORY_FIELDS } from '../contra
 import { type Input, object } from '../contract/settings-schema.ts';
 import type { AssetsServer } from './assets-server.ts';
 import { PART_OF } from './hardening.ts';
+import { podProxyPath } from './names.ts';
 import { settleProps } from './props.ts';
 
 const PROPS = object({ ...REPOSITORY_FIELDS, endpoint: ENDPOINT_FIELD, secretName: CERTIFICATE_FIELDS.secretName });
@@ -31,7 +32,7 @@ export class AssetsHelmRepository extends Construct {
     const { server } = props;
     this.name = settings.name;
     this.namespace = settings.namespace;
-    this.url = settings.endpoint.url(`/api/v1/namespaces/${server.namespace}/pods/${server.podName}/proxy/repos/${settings.name}`);
+    this.url = settings.endpoint.url(podProxyPath(server.namespace, server.podName, settings.name));
     new HelmRepository(this, 'Resource', {
       metadata: { name: settings.name, namespace: settings.namespace, labels: { ...PART_OF } },
       spec: {

@@ -5,6 +5,7 @@ import { ASSETS_FIELDS } from '../contract/settings.ts';
 import { type Input, object } from '../contract/settings-schema.ts';
 import { bootstrapPodPlacement, POD } from './bootstrap-pod.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
+import { assetsPodName } from './names.ts';
 import { settleProps } from './props.ts';
 import { bindingSubject, roleRef } from './rbac.ts';
 
@@ -34,7 +35,7 @@ export class AssetsServer extends Construct {
     const settings = settleProps(this, PROPS, props);
     this.namespace = settings.namespace;
     this.name = settings.name;
-    this.podName = `${settings.name}-0`;
+    this.podName = assetsPodName(settings.name);
     this.port = settings.port;
 
     // Explicit and independent of construct ids: a StatefulSet selector is immutable.

@@ -10,6 +10,7 @@ import { bootstrapPodPlacement, POD } from './bootstrap-pod.ts';
 import { CertIssuerAccess } from './cert-issuer-access.ts';
 import { CsrAdmissionPolicy } from './csr-admission-policy.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
+import { RENEWAL_CRONJOB_NAME } from './names.ts';
 import { settleProps } from './props.ts';
 
 const PROPS = object({
@@ -90,7 +91,7 @@ export class CertIssuer extends Construct {
     job.addJsonPatch(JsonPatch.remove('/spec/podFailurePolicy/rules/0/onPodConditions'));
 
     const renewal = new k8s.KubeCronJob(this, 'Renewal', {
-      metadata: { name: 'cert-issuer-renewal', namespace: settings.namespace, labels },
+      metadata: { name: RENEWAL_CRONJOB_NAME, namespace: settings.namespace, labels },
       spec: {
         schedule: settings.issuer.renewalSchedule,
         timeZone: 'Etc/UTC',

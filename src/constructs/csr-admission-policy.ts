@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { requestShape } from '../contract/csr-encoding.ts';
 import { CSR_USAGES } from '../contract/issuer-api.ts';
 import { PART_OF } from './hardening.ts';
+import { csrAdmissionPolicyName, serviceAccountUser } from './names.ts';
 
 export interface CsrAdmissionPolicyProps {
   /** Namespace of the issuer's ServiceAccount. */
@@ -56,11 +57,6 @@ export interface ValidatingAdmissionPolicyBindingSpec {
 
 const API_VERSION = 'admissionregistration.k8s.io/v1';
 
-/** The name of the policy and of its binding, which doctor looks up too. */
-export function csrAdmissionPolicyName(namespace: string, serviceAccountName: string): string {
-  return `${namespace}.${serviceAccountName}.flux-assets-bootstrap.io`;
-}
-
 /**
  * Makes the API server itself refuse every CSR the issuer's ServiceAccount would not create, so a
  * stolen issuer token mints nothing but the reader's certificate. RBAC cannot narrow `create` on
@@ -77,7 +73,7 @@ export class CsrAdmissionPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: CsrAdmissionPolicyProps) {
     super(scope, id);
-    const username = `system:serviceaccount:${props.namespace}:${props.serviceAccountName}`;
+    const username = serviceAccountUser(props.namespace, props.serviceAccountName);
     const subject = `CN=${props.commonName}${props.organization === undefined ? '' : `, O=${props.organization}`}`;
     const shape = requestShape({ commonName: props.commonName, organization: props.organization }, props.keyBits);
     const refused = `CSR refused by the ${props.namespace}/${props.serviceAccountName} issuer policy:`;

@@ -1,0 +1,37 @@
+/**
+ * The names the constructs give that something else must find again: doctor looks up the live
+ * objects by them, and a user re-runs the issuer or reads a repository by them. Each is built here
+ * once, so a construct and whoever looks for its object cannot drift apart.
+ */
+import { ISSUER_SERVICE_ACCOUNT_NAME } from '../contract/issuer-api.ts';
+
+/** The assets server's one pod: a StatefulSet names its pods `<name>-<ordinal>`, and it has one replica. */
+export function assetsPodName(serverName: string): string {
+  return `${serverName}-0`;
+}
+
+/**
+ * The API path of one repository on the assets pod, through the API server's pod proxy: a
+ * HelmRepository's URL is the endpoint plus this path, and Helm reads `<path>/index.yaml`.
+ */
+export function podProxyPath(namespace: string, pod: string, repo: string): string {
+  return `/api/v1/namespaces/${namespace}/pods/${pod}/proxy/repos/${repo}`;
+}
+
+/** The issuer's renewal CronJob, in the issuer's namespace: `kubectl create job --from=cronjob/<it>` runs the issuer now. */
+export const RENEWAL_CRONJOB_NAME = 'cert-issuer-renewal';
+
+/** The user the API server sees for the tokens of a ServiceAccount. */
+export function serviceAccountUser(namespace: string, serviceAccountName: string): string {
+  return `system:serviceaccount:${namespace}:${serviceAccountName}`;
+}
+
+/** The user the API server sees for the issuer's tokens; the issuer runs in `namespace`. */
+export function issuerUser(namespace: string): string {
+  return serviceAccountUser(namespace, ISSUER_SERVICE_ACCOUNT_NAME);
+}
+
+/** The name of the issuer's CSR admission policy and of its binding (cluster-scoped, hence the namespace in it). */
+export function csrAdmissionPolicyName(namespace: string, serviceAccountName: string): string {
+  return `${namespace}.${serviceAccountName}.flux-assets-bootstrap.io`;
+}

@@ -1,0 +1,103 @@
+/**
+ * One run of doctor's checks against a live cluster: what it asks the API server, as whom, and in
+ * which order. What each answer means is verdicts.ts's.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import type {
+  V1CertificateSigningRequest, V1ConfigMap, V1Secret, V1SubjectAccessReview, V1ValidatingAdmissionPolicy, V1ValidatingAdmissionPolicyBinding,
+} from '@kubernetes/client-node';
+import type { TlsFiles } from '../../cert-issuer/src/rotation.ts';
+import { filesOf } from '../../cert-issuer/src/secret.ts';
+import type { ClusterConfig } from '../config/cluster-config.ts';
+import { assetsPodName, csrAdmissionPolicyName, issuerUser, podProxyPath } from '../constructs/names.ts';
+import type { ApiEndpoint } from '../contract/api-endpoint.ts';
+import { encodeCsr } from '../contract/csr-encoding.ts';
+import { CSR_USAGES, ISSUER_SERVICE_ACCOUNT_NAME, KUBE_APISERVER_CLIENT_SIGNER } from '../contract/issuer-api.ts';
+import { expectedAccess } from './access.ts';
+import { type Answer, KubeApi, statusMessage } from './api.ts';
+import { accessVerdict, FOREIGN_COMMON_NAME, type Fetched, indexVerdict, policyVerdict, probeVerdict, reapplyHint, secretVerdict, tlsVerdict, type Verdict } from './verdicts.ts';
+
+/**
+ * Every check, read as `api`'s user (the caller's kubeconfig); the handshake checks and the index
+ * fetches go to `endpoint` with each Secret's own files instead, as the issuer and Flux would.
+ */
+export async function runDoctor(cluster: ClusterConfig, api: KubeApi, endpoint: ApiEndpoint, now = new Date()): Promise<Verdict[]> {
+  const { secretName, commonName } = cluster.certificate;
+  const { namespace } = cluster.assets;
+  const verdicts: Verdict[] = [];
+  // The signer's CA is the cluster CA that every namespace's kube-root-ca.crt publishes.
+  const rootCA = await api.get<V1ConfigMap>(`/api/v1/namespaces/${namespace}/configmaps/kube-root-ca.crt`);
+  const signerCaPem = rootCA.data?.['ca.crt'] ?? '';
+
+  const secrets = new Map<string, TlsFiles | undefined>();
+  for (const secretNamespace of new Set(cluster.repositories.map((repo) => repo.namespace))) {
+    const files = filesOf(await api.find<V1Secret>(`/api/v1/namespaces/${secretNamespace}/secrets/${secretName}`));
+    secrets.set(secretNamespace, files);
+    verdicts.push(secretVerdict(secretNamespace, secretName, files, { commonName, organization: cluster.certificate.organization, signerCaPem, caCrt: files?.caCrt ?? '' }, now));
+  }
+
+  for (const [secretNamespace, files] of secrets) {
+    if (files === undefined) continue;
+    const anonymous = KubeApi.at(endpoint, { ca: files.caCrt });
+    verdicts.push(tlsVerdict(`${secretNamespace}/${secretName}`, endpoint, await fetched(anonymous.send('GET', '/version')), cluster.file));
+  }
+
+  for (const access of expectedAccess(cluster)) {
+    const review = await api.create<V1SubjectAccessReview>('/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: { user: access.user, resourceAttributes: access.attributes },
+    });
+    verdicts.push(accessVerdict(access, review.status?.allowed === true, reapplyHint(cluster.name)));
+  }
+
+  verdicts.push(...(await admissionPolicyVerdicts(cluster, api)));
+
+  for (const repo of cluster.repositories) {
+    const files = secrets.get(repo.namespace);
+    const path = `${podProxyPath(namespace, assetsPodName(cluster.assets.name), repo.name)}/index.yaml`;
+    const reader = files && KubeApi.at(endpoint, { ca: files.caCrt, cert: files.tlsCrt, key: files.tlsKey });
+    verdicts.push(indexVerdict(endpoint.url(path), `${repo.namespace}/${secretName}`, reader && (await fetched(reader.send('GET', path)))));
+  }
+  return verdicts;
+}
+
+/**
+ * Whether the API server holds the issuer's CSR policy and applies it: the policy and its binding
+ * exist, and a server-side dry-run create of a CSR for a foreign subject, as the issuer's
+ * ServiceAccount, is refused. Only the second proves anything; the first says what to fix.
+ */
+async function admissionPolicyVerdicts(cluster: ClusterConfig, api: KubeApi): Promise<Verdict[]> {
+  if (!cluster.issuer.admissionPolicy) {
+    return [{ check: 'CSR admission policy', ok: true, detail: 'off (issuer.admissionPolicy: false): a stolen issuer token can have any identity signed but system:masters' }];
+  }
+  const { namespace } = cluster.assets;
+  const name = csrAdmissionPolicyName(namespace, ISSUER_SERVICE_ACCOUNT_NAME);
+  const fix = `${reapplyHint(cluster.name)}; it needs Kubernetes 1.30 or later`;
+  const [policy, binding] = await Promise.all([
+    api.find<V1ValidatingAdmissionPolicy>(`/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/${name}`),
+    api.find<V1ValidatingAdmissionPolicyBinding>(`/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/${name}`),
+  ]);
+  const issuer = issuerUser(namespace);
+  // Nothing is stored with dryRun=All, but admission runs in full.
+  const answer = await fetched(api.send('POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests?dryRun=All', { body: foreignCsr(), as: issuer }));
+  const probe = 'error' in answer ? { status: 0, message: answer.error } : { status: answer.status, message: statusMessage(answer.body) };
+  return [policyVerdict(name, policy, binding, fix), probeVerdict(probe, name, issuer, fix)];
+}
+
+/** A CSR in the issuer's encoding for a subject it must never get: one that reads every Secret. */
+function foreignCsr(): V1CertificateSigningRequest {
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const pem = encodeCsr({ commonName: FOREIGN_COMMON_NAME, organization: undefined }, { privateKeyPem: key.privateKey, publicKeyPem: key.publicKey }, 2048);
+  return {
+    apiVersion: 'certificates.k8s.io/v1',
+    kind: 'CertificateSigningRequest',
+    metadata: { generateName: 'flux-assets-bootstrap-doctor-' },
+    spec: { request: Buffer.from(pem).toString('base64'), signerName: KUBE_APISERVER_CLIENT_SIGNER, usages: [...CSR_USAGES], expirationSeconds: 600 },
+  };
+}
+
+/** The answer, or why none came. */
+function fetched(sent: Promise<Answer>): Promise<Fetched> {
+  return sent.catch((error: Error) => ({ error: error.message }));
+}
