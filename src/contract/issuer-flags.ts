@@ -173,11 +173,7 @@ export function issuerFlagsHelp(): string {
     const field = ISSUER_ARGS.fields[key];
     const left = `  --${flagName(key)}=${CODECS[key].value}`;
     const fallback = field.defaultDoc ?? (field.fallback === undefined || Array.isArray(field.fallback) ? undefined : String(field.fallback));
-    const right = `${firstSentence(field.doc)}${field.required ? ' (required)' : fallback === undefined ? '' : ` (default ${fallback.replaceAll('`', '')})`}`;
+    const right = `${field.doc.replaceAll('`', '').replace(/\.$/, '')}${field.required ? ' (required)' : fallback === undefined ? '' : ` (default ${fallback.replaceAll('`', '')})`}`;
     return left.length < 35 ? `${left.padEnd(35)}${right}` : `${left}\n${' '.repeat(35)}${right}`;
   }).join('\n');
-}
-
-function firstSentence(doc: string): string {
-  return doc.replace(/`/g, '').replace(/\.(\s.*)?$/s, '').replace(/^./, (letter) => letter.toLowerCase());
 }
