@@ -289,8 +289,7 @@ test('9. a CSR whose key differs from the issuer\'s own is refused by the issuer
   // policy admits it (another subject it refuses: issuer-token.e2e.test.ts) but with the man's
   // key. The issuer must check the CSR as stored before it approves, see the mismatch, refuse
   // (exit 7), and podFailurePolicy fails the Job at once.
-  const keyBits = Number(dist.job.spec.template.spec.containers[0].args.find((a: string) => a.startsWith('--key-bits=')).split('=')[1]);
-  const forgedRequest = Buffer.from(canonicalPem({ commonName: dist.commonName, organization: undefined }, keyBits)).toString('base64');
+  const forgedRequest = Buffer.from(canonicalPem({ commonName: dist.commonName, organization: undefined }, dist.issuerArgs.keyBits)).toString('base64');
   const forger = await installWebhook(admin, state, {
     name: 'fab-e2e-csr-forger',
     kind: 'Mutating',

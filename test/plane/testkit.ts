@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { type IssuerArgs, parseIssuerArgs } from '../../src/contract/issuer-contract.ts';
 import { type PlaneState, readState } from './env.ts';
 import { Kube } from './kube.ts';
 import { waitFor } from './proc.ts';
@@ -37,8 +38,7 @@ export function loadDist(cluster = 'dev', distRoot = join(repoRoot, 'dist')) {
   const objects = all.filter((o) => !isGitops(o));
   const byKind = (kind: string) => objects.filter((o) => o.obj.kind === kind);
   const job = byKind('Job')[0]!;
-  const args: string[] = job.obj.spec.template.spec.containers[0].args;
-  const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const issuerArgs = issuerArgsOf(job.obj);
   const helmRepositories = byKind('HelmRepository').map((o) => o.obj);
   return {
     dir,
@@ -48,13 +48,22 @@ export function loadDist(cluster = 'dev', distRoot = join(repoRoot, 'dist')) {
     job: job.obj,
     helmRepositories,
     secretName: helmRepositories[0].spec.certSecretRef.name as string,
-    commonName: arg('common-name')!,
+    issuerArgs,
+    commonName: issuerArgs.commonName,
     namespaces: [...new Set(helmRepositories.map((r) => r.metadata.namespace as string))],
     issuer: `system:serviceaccount:${job.obj.metadata.namespace}:${job.obj.spec.template.spec.serviceAccountName}`,
   };
 }
 
 export type Dist = ReturnType<typeof loadDist>;
+
+/**
+ * The issuer's settings as the Job's pod passes them, read by the issuer's own parser, so that a
+ * value is what the issuer makes of it (one holding '=' too). args[0] is the `ensure` command.
+ */
+function issuerArgsOf(job: any): IssuerArgs {
+  return parseIssuerArgs(job.spec.template.spec.containers[0].args.slice(1), {});
+}
 
 /** What every e2e file works with: the running plane, dist/dev, an admin client and kubectl as admin. */
 export function e2eContext() {
