@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { canonicalPem } from '../cert-issuer/forged-csrs.ts';
 import { assets, node } from '../plane/env.ts';
 import { chartName, chartVersion } from '../plane/helm-repos.ts';
-import { waitFor } from '../plane/proc.ts';
 import { installWebhook } from '../plane/webhook.ts';
 import {
-  auditEventsSince, bootstrapOnly, clientCert, condition, e2eContext, jobDiagnostics as diagnostics, jobEnd, jobPods, kubectlRef, mtlsGet, repoRoot, run, writesAmong,
+  auditEventsSince, bootstrapOnly, clientCert, condition, e2eContext, jobDiagnostics as diagnostics, jobEnd, jobPods, kubectlRef, mtlsGet, repoRoot, run, waitReady,
+  writesAmong,
 } from '../plane/testkit.ts';
 
 const { state, dist, admin, kubeEnv, kubectl, issuerNs, secretPath, recreateJob } = e2eContext();
@@ -149,12 +149,7 @@ test('5. helm repo add and helm pull through the proxy with the certificate succ
 test('6. source-controller brings every HelmRepository to Ready, and a HelmChart to Ready with an artifact', async () => {
   for (const repo of dist.helmRepositories) {
     const path = `/apis/source.toolkit.fluxcd.io/v1/namespaces/${repo.metadata.namespace}/helmrepositories/${repo.metadata.name}`;
-    const ready = await waitFor(`HelmRepository ${repo.metadata.namespace}/${repo.metadata.name} Ready`, async () => {
-      const hr = await admin.get(path);
-      return condition(hr, 'Ready')?.status === 'True' && hr.status.observedGeneration === hr.metadata.generation ? hr : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 1_000 }).catch(async (err: Error) => {
-      throw new Error(`${err.message}: ${JSON.stringify((await admin.get(path)).status?.conditions)}`);
-    });
+    const ready = await waitReady(admin, `HelmRepository ${repo.metadata.namespace}/${repo.metadata.name} Ready`, path);
     expect(ready.status.artifact.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   }
 
@@ -167,15 +162,7 @@ test('6. source-controller brings every HelmRepository to Ready, and a HelmChart
     metadata: { name: 'fab-e2e-chart' },
     spec: { chart: chartName(name), version: '*', interval: '5m', sourceRef: { kind: 'HelmRepository', name: repo.metadata.name } },
   });
-  const path = `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/helmcharts/fab-e2e-chart`;
-  // Ready for the object's own generation, as for the HelmRepositories above: a status without
-  // observedGeneration is not yet the reconcile's result (once seen in CI: Ready without an artifact).
-  const chart = await waitFor('HelmChart Ready', async () => {
-    const hc = await admin.get(path);
-    return condition(hc, 'Ready')?.status === 'True' && hc.status.observedGeneration === hc.metadata.generation ? hc : undefined;
-  }, { timeoutMs: 120_000, intervalMs: 1_000 }).catch(async (err: Error) => {
-    throw new Error(`${err.message}: ${JSON.stringify((await admin.get(path)).status?.conditions)}`);
-  });
+  const chart = await waitReady(admin, 'HelmChart Ready', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/helmcharts/fab-e2e-chart`);
   expect(chart.status).toMatchObject({ artifact: { revision: chartVersion } }); // the whole status if not
   // The artifact is the chart the assets server served through the proxy, byte for byte.
   const served = readFileSync(join(state.stateDir, 'assets-root/repos', name, `${chartName(name)}-${chartVersion}.tgz`));
@@ -289,8 +276,7 @@ test('9. a CSR whose key differs from the issuer\'s own is refused by the issuer
   // policy admits it (another subject it refuses: issuer-token.e2e.test.ts) but with the man's
   // key. The issuer must check the CSR as stored before it approves, see the mismatch, refuse
   // (exit 7), and podFailurePolicy fails the Job at once.
-  const keyBits = Number(dist.job.spec.template.spec.containers[0].args.find((a: string) => a.startsWith('--key-bits=')).split('=')[1]);
-  const forgedRequest = Buffer.from(canonicalPem({ commonName: dist.commonName, organization: undefined }, keyBits)).toString('base64');
+  const forgedRequest = Buffer.from(canonicalPem({ commonName: dist.commonName, organization: undefined }, dist.issuerArgs.keyBits)).toString('base64');
   const forger = await installWebhook(admin, state, {
     name: 'fab-e2e-csr-forger',
     kind: 'Mutating',

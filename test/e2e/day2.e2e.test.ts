@@ -5,30 +5,24 @@
 //
 // Runs after bootstrap.e2e.test.ts (test/e2e/sequencer.cjs) on the same plane. Each test starts
 // from, and leaves behind, a healthy bootstrap: dist/dev applied and a valid Secret everywhere.
-import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { encodeCsr } from '../../src/contract/csr-encoding.ts';
 import { rsaKeyPair } from '../cert-issuer/forged-csrs.ts';
-import { clientCert as signClientCert, makeCa, rsaKey, type Ca } from '../cert-issuer/pki.ts';
+import { clientCert as signClientCert, makeCa, rsaKey } from '../cert-issuer/pki.ts';
 import { isRunning, restartComponent, startComponent, stopComponent } from '../plane/components.ts';
 import { assets } from '../plane/env.ts';
 import { sleep, waitFor } from '../plane/proc.ts';
 import {
-  auditEventsSince, clientCert, condition, containerLog, deleteJob, e2eContext, fluxApply, jobEnd, jobPods, mtlsGet, run,
+  auditEventsSince, clientCert, condition, containerLog, deleteJob, e2eContext, fluxApply, jobEnd, jobPods, mtlsGet, readPlaneCa, run,
   synthVariant, tlsOf, writesAmong,
 } from '../plane/testkit.ts';
 import { installWebhook } from '../plane/webhook.ts';
 
 const { state, dist, admin, kubeEnv, kubectl, issuerNs, secretPath, recreateJob, rerunJob, deleteSecrets, makeHealthy, doctor } = e2eContext();
 const csrsPath = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
-const planeCaPem = readFileSync(state.caCert, 'utf8');
-const planeCa: Ca = {
-  certPem: planeCaPem,
-  key: {
-    privateKeyPem: readFileSync(state.caKey, 'utf8'),
-    publicKeyPem: createPublicKey(readFileSync(state.caKey)).export({ type: 'spki', format: 'pem' }) as string,
-  },
-};
+const planeCa = readPlaneCa(state);
+const planeCaPem = planeCa.certPem;
 const day = 86_400_000;
 
 afterAll(() => admin.close());

@@ -23,12 +23,11 @@ const { state, dist, admin, kubectl, issuerNs, secretPath, recreateJob, rerunJob
 const csrsPath = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 const forgedLabel = { 'fab-e2e.test/forged-csr': 'true' };
 const policyName = dist.objects.find((o) => o.obj.kind === 'ValidatingAdmissionPolicy')!.obj.metadata.name as string;
-const arg = (name: string) => (dist.job.spec.template.spec.containers[0].args as string[]).find((a) => a.startsWith(`--${name}=`))!.split('=')[1]!;
 const issuerCsr = {
-  commonName: dist.commonName,
-  keyBits: Number(arg('key-bits')),
-  signerName: arg('signer-name'),
-  maxExpirationSeconds: Number(arg('expiration-seconds')),
+  commonName: dist.issuerArgs.commonName,
+  keyBits: dist.issuerArgs.keyBits,
+  signerName: dist.issuerArgs.signerName,
+  maxExpirationSeconds: dist.issuerArgs.expirationSeconds,
 };
 const forged = forgeries(issuerCsr);
 let serial = 0;

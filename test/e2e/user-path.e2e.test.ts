@@ -7,17 +7,19 @@
 // Runs last (test/e2e/sequencer.cjs sorts by name): it first removes whatever the suites before it
 // applied with kubectl, so that everything here is applied by kustomize-controller from Git. The
 // tests build on each other, as a user's commits do.
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { clientCert as signClientCert, type Ca, rsaKey } from '../cert-issuer/pki.ts';
+import { clientCert as signClientCert, rsaKey } from '../cert-issuer/pki.ts';
 import { restartComponent } from '../plane/components.ts';
 import { fluxNamespace } from '../plane/flux-aio.ts';
 import { chartMessage, chartName, chartVersion, publishChart } from '../plane/helm-repos.ts';
 import { sleep, waitFor } from '../plane/proc.ts';
-import { auditEventsSince, clientCert, condition, type Dist, e2eContext, jobEnd, jobPods, loadDist, repoRoot, run } from '../plane/testkit.ts';
+import {
+  auditEventsSince, clientCert, condition, type Dist, e2eContext, jobEnd, jobPods, loadDist, readPlaneCa, repoRoot, run, waitReady,
+} from '../plane/testkit.ts';
 
 const { state, dist: committedDist, admin, kubectl } = e2eContext();
 const day = 86_400_000;
@@ -84,31 +86,21 @@ async function requestReconcile(path: string): Promise<string> {
   return at;
 }
 
-/** Waits until the object at `path` is Ready for its generation and `extra` holds; its conditions go into a timeout. */
-function waitReady(what: string, path: string, extra: (obj: any) => boolean = () => true, timeoutMs = 120_000): Promise<any> {
-  return waitFor(what, async () => {
-    const obj = await admin.find(path);
-    return obj && condition(obj, 'Ready')?.status === 'True' && obj.status.observedGeneration === obj.metadata.generation && extra(obj) ? obj : undefined;
-  }, { timeoutMs, intervalMs: 500 }).catch(async (err: Error) => {
-    throw new Error(`${err.message}: ${JSON.stringify((await admin.find(path))?.status?.conditions)}`);
-  });
-}
-
 /** Waits until kustomize-controller applied `commit` and its health checks passed. */
 const waitApplied = (commit: string, timeoutMs?: number) =>
-  waitReady(`Kustomization to apply ${commit}`, kustomizationPath, (k) => k.status.lastAppliedRevision === `main@sha1:${commit}`, timeoutMs);
+  waitReady(admin, `Kustomization to apply ${commit}`, kustomizationPath, (k) => k.status.lastAppliedRevision === `main@sha1:${commit}`, timeoutMs);
 
 /** Every HelmRepository of `d` Ready, with an artifact. */
 async function repositoriesReady(d: Dist): Promise<void> {
   for (const repo of d.helmRepositories) {
-    const ready = await waitReady(`HelmRepository ${repo.metadata.namespace}/${repo.metadata.name} Ready`, helmRepositoryPath(repo));
+    const ready = await waitReady(admin, `HelmRepository ${repo.metadata.namespace}/${repo.metadata.name} Ready`, helmRepositoryPath(repo));
     expect(ready.status.artifact.digest).toMatch(/^sha256:/);
   }
 }
 
 /** The release is Ready and its ConfigMap (the chart's one object) exists; returns the ConfigMap. */
 async function releaseInstalled(release: { namespace: string; name: string }, version = chartVersion): Promise<any> {
-  await waitReady(`HelmRelease ${release.namespace}/${release.name} Ready at ${version}`, helmReleasePath(release), (hr) =>
+  await waitReady(admin, `HelmRelease ${release.namespace}/${release.name} Ready at ${version}`, helmReleasePath(release), (hr) =>
     hr.status.history?.[0]?.chartVersion === version && hr.status.history[0].status === 'deployed');
   return admin.get(`/api/v1/namespaces/${release.namespace}/configmaps/${release.name}`);
 }
@@ -246,10 +238,7 @@ test('3. GIVEN a certificate past its renewal deadline WHEN the renewal CronJob 
   const d = userDist();
   const ns = d.job.metadata.namespace as string;
   // A certificate at 95% of its lifetime, as a year-old one looks: valid, but due.
-  const planeCa: Ca = {
-    certPem: readFileSync(state.caCert, 'utf8'),
-    key: { privateKeyPem: readFileSync(state.caKey, 'utf8'), publicKeyPem: createPublicKey(readFileSync(state.caKey)).export({ type: 'spki', format: 'pem' }) as string },
-  };
+  const planeCa = readPlaneCa(state);
   const key = rsaKey();
   const due = signClientCert(planeCa, key, { commonName: config.certificate.commonName, notBefore: new Date(Date.now() - 9.5 * day), notAfter: new Date(Date.now() + 0.5 * day) });
   const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -274,7 +263,7 @@ test('3. GIVEN a certificate past its renewal deadline WHEN the renewal CronJob 
   for (const repo of d.helmRepositories) {
     const requested = (await admin.get(helmRepositoryPath(repo))).metadata.annotations?.['reconcile.fluxcd.io/requestedAt'];
     expect(requested).toBeDefined();
-    await waitReady(`HelmRepository ${repo.metadata.name} to handle the issuer's request`, helmRepositoryPath(repo), (r) => r.status.lastHandledReconcileAt === requested);
+    await waitReady(admin, `HelmRepository ${repo.metadata.name} to handle the issuer's request`, helmRepositoryPath(repo), (r) => r.status.lastHandledReconcileAt === requested);
   }
 
   // The next chart: a new version on the assets server, found at the repository's next fetch,

@@ -1,13 +1,16 @@
 // Helpers the e2e tests share: the synthesized example cluster read from dist/dev, command
-// runners, bounded waits on API objects, and the client certificate as files and TLS options.
+// runners, bounded waits on API objects, the client certificate as files and TLS options, and the
+// plane's CA to sign certificates with.
 import { execFile } from 'node:child_process';
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { type IssuerArgs, parseIssuerArgs } from '../../src/contract/issuer-contract.ts';
+import type { Ca } from '../cert-issuer/pki.ts';
 import { type PlaneState, readState } from './env.ts';
 import { Kube } from './kube.ts';
 import { waitFor } from './proc.ts';
@@ -37,8 +40,7 @@ export function loadDist(cluster = 'dev', distRoot = join(repoRoot, 'dist')) {
   const objects = all.filter((o) => !isGitops(o));
   const byKind = (kind: string) => objects.filter((o) => o.obj.kind === kind);
   const job = byKind('Job')[0]!;
-  const args: string[] = job.obj.spec.template.spec.containers[0].args;
-  const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const issuerArgs = issuerArgsOf(job.obj);
   const helmRepositories = byKind('HelmRepository').map((o) => o.obj);
   return {
     dir,
@@ -48,13 +50,22 @@ export function loadDist(cluster = 'dev', distRoot = join(repoRoot, 'dist')) {
     job: job.obj,
     helmRepositories,
     secretName: helmRepositories[0].spec.certSecretRef.name as string,
-    commonName: arg('common-name')!,
+    issuerArgs,
+    commonName: issuerArgs.commonName,
     namespaces: [...new Set(helmRepositories.map((r) => r.metadata.namespace as string))],
     issuer: `system:serviceaccount:${job.obj.metadata.namespace}:${job.obj.spec.template.spec.serviceAccountName}`,
   };
 }
 
 export type Dist = ReturnType<typeof loadDist>;
+
+/**
+ * The issuer's settings as the Job's pod passes them, read by the issuer's own parser, so that a
+ * value is what the issuer makes of it (one holding '=' too). args[0] is the `ensure` command.
+ */
+function issuerArgsOf(job: any): IssuerArgs {
+  return parseIssuerArgs(job.spec.template.spec.containers[0].args.slice(1), {});
+}
 
 /** What every e2e file works with: the running plane, dist/dev, an admin client and kubectl as admin. */
 export function e2eContext() {
@@ -217,6 +228,20 @@ export async function jobPods(kube: Kube, namespace: string, jobName: string): P
   return list.items;
 }
 
+/**
+ * Waits until the object at `path` (a Flux source, Kustomization or HelmRelease) is Ready for its
+ * own generation and `extra` holds: a status without observedGeneration is not yet the reconcile's
+ * result (once seen in CI: Ready without an artifact). Its conditions go into a timeout's message.
+ */
+export function waitReady(kube: Kube, what: string, path: string, extra: (obj: any) => boolean = () => true, timeoutMs = 120_000): Promise<any> {
+  return waitFor(what, async () => {
+    const obj = await kube.find(path);
+    return obj && condition(obj, 'Ready')?.status === 'True' && obj.status.observedGeneration === obj.metadata.generation && extra(obj) ? obj : undefined;
+  }, { timeoutMs, intervalMs: 500 }).catch(async (err: Error) => {
+    throw new Error(`${err.message}: ${JSON.stringify((await kube.find(path))?.status?.conditions)}`);
+  });
+}
+
 /** Deletes the Job and waits until it and its pods are gone, as before Flux re-creates it. */
 export async function deleteJob(kube: Kube, namespace: string, name: string): Promise<void> {
   await kube.raw('DELETE', `/apis/batch/v1/namespaces/${namespace}/jobs/${name}`, {
@@ -227,6 +252,17 @@ export async function deleteJob(kube: Kube, namespace: string, name: string): Pr
   await waitFor(`Job ${namespace}/${name} and its pods to be deleted`, async () =>
     !(await kube.find(`/apis/batch/v1/namespaces/${namespace}/jobs/${name}`)) && (await jobPods(kube, namespace, name)).length === 0 ? true : undefined,
   );
+}
+
+/** The plane's cluster CA with its key: it signs certificates as the cluster's signer would, e.g. one near its renewal. */
+export function readPlaneCa(state: PlaneState): Ca {
+  return {
+    certPem: readFileSync(state.caCert, 'utf8'),
+    key: {
+      privateKeyPem: readFileSync(state.caKey, 'utf8'),
+      publicKeyPem: createPublicKey(readFileSync(state.caKey)).export({ type: 'spki', format: 'pem' }) as string,
+    },
+  };
 }
 
 /** The TLS Secret's files, as TLS options for a client. */
