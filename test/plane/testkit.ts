@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { type IssuerArgs, parseIssuerArgs } from '../../src/contract/issuer-contract.ts';
+import { type IssuerArgs, parseIssuerArgs } from '../../src/contract/issuer-flags.ts';
 import type { Ca } from '../cert-issuer/pki.ts';
 import { type PlaneState, readState } from './env.ts';
 import { Kube } from './kube.ts';
