@@ -66,7 +66,8 @@ export function text(rule?: TextRule, check: (value: string) => string | undefin
   return {
     parse: (value, path, issues) => {
       if (typeof value !== 'string') return report(issues, path, `must be a string (got ${describe(value)})`);
-      const problem = (rule && textProblem(rule, value)) ?? check(value);
+      // Without a rule, the JSON Schema still asks for one character; so does the check.
+      const problem = (rule ? textProblem(rule, value) : value === '' ? 'must not be empty' : undefined) ?? check(value);
       return problem === undefined ? value : report(issues, path, problem);
     },
     json: rule
@@ -204,7 +205,7 @@ function conditionJson(condition: Condition): JsonSchema {
 
 // Any field, whatever its types.
 type AnyField = Field<any, any, boolean>;
-type Fields = Record<string, AnyField>;
+export type Fields = Record<string, AnyField>;
 type FieldValues<F extends Fields> = { readonly [K in keyof F]: F[K] extends Field<infer T, infer _I, boolean> ? T : never };
 type InputOf<F> = F extends Field<infer _T, infer I, boolean> ? I : never;
 type RequiredKeys<F extends Fields> = { [K in keyof F]: F[K] extends Field<unknown, unknown, true> ? K : never }[keyof F];
@@ -234,14 +235,14 @@ export function asChecked<T extends object>(value: T): T {
   return value;
 }
 
+/** An object schema: its fields are known, and it fills any value in. */
+export type ObjectSchema<F extends Fields> = Schema<FieldValues<F>, FieldInputs<F>> & { readonly fields: F; fill(value: FieldInputs<F>): FieldValues<F> };
+
 /**
  * A mapping with exactly these fields; an unknown field is an error, because it is almost always a
  * typo. `rules` span several fields; they are checked on the mapping as written, so a rule's
  * problem is reported together with any problem of the fields themselves.
  */
-/** An object schema: its fields are known, and it fills any value in. */
-export type ObjectSchema<F extends Fields> = Schema<FieldValues<F>, FieldInputs<F>> & { readonly fields: F; fill(value: FieldInputs<F>): FieldValues<F> };
-
 export function object<F extends Fields>(fields: F, rules: readonly FieldRule[] = []): ObjectSchema<F> {
   const known = Object.keys(fields);
   const requiredKeys = known.filter((key) => fields[key]!.required);
@@ -297,14 +298,17 @@ export function object<F extends Fields>(fields: F, rules: readonly FieldRule[] 
  * not settings (another construct, say) are passed through. Props already checked are taken as
  * they are, so a config checked when it was loaded is not checked again.
  */
-export function checkProps<T, I>(schema: Schema<T, I>, props: I): { readonly value: T; readonly issues: readonly ConfigIssue[] } {
-  if (isChecked(props)) return { value: props as unknown as T, issues: [] };
+export function checkProps<F extends Fields>(
+  schema: ObjectSchema<F>,
+  props: FieldInputs<F>,
+): { readonly value: FieldValues<F>; readonly issues: readonly ConfigIssue[] } {
+  if (isChecked(props)) return { value: props as unknown as FieldValues<F>, issues: [] };
   const issues: ConfigIssue[] = [];
-  const known = schema.fields ? Object.keys(schema.fields) : [];
+  const known = Object.keys(schema.fields);
   const given = props as Readonly<Record<string, unknown>>;
   const settings = Object.fromEntries(known.filter((key) => given[key] !== undefined).map((key) => [key, given[key]]));
   const parsed = schema.parse(settings, '', issues);
-  const value = parsed === undefined ? schema.fill!(props) : asChecked({ ...given, ...parsed } as T & object);
+  const value = parsed === undefined ? schema.fill(props) : asChecked({ ...given, ...parsed });
   return { value, issues };
 }
 
