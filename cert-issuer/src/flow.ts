@@ -7,7 +7,7 @@ import { encodeCsr } from '../../src/contract/csr-encoding.ts';
 import { buildCsrObject, csrUsages, leftoverCsrs, outcomeOf, withApproval } from './csr.ts';
 import { ExitCode, IssuerError } from './errors.ts';
 import { SECRET_LABEL } from '../../src/contract/issuer-contract.ts';
-import type { KubeApi } from './kube.ts';
+import type { KubeApi } from './kube-api.ts';
 import type { Logger } from './log.ts';
 import { backoffMs, describe, type Clock } from './retry.ts';
 import { decide, identityProblem, renewalDeadlineOf, type Expected, type TlsFiles } from './rotation.ts';

@@ -1,7 +1,8 @@
 import { parseCommand, usage } from './config.ts';
+import { loadConnection, readCas } from './connection.ts';
 import { ExitCode, IssuerError } from './errors.ts';
 import { ensure } from './flow.ts';
-import { Kube, loadConnection, readCas } from './kube.ts';
+import { Kube } from './kube-api.ts';
 import { createLogger } from './log.ts';
 import { describe, systemClock } from './retry.ts';
 
