@@ -10,8 +10,9 @@ const secretsPath = (namespace: string) => `/api/v1/namespaces/${encodeURICompon
 const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
 
 /**
- * Every API call the issuer makes, and nothing else: flow.ts decides, this does the I/O. A failure
- * is an IssuerError with the exit code it deserves (401/403: permission denied, exit 3).
+ * Every API call the issuer makes, and nothing else: flow.ts decides and csr-protocol.ts runs the
+ * CSR exchange; this does the I/O. A failure is an IssuerError with the exit code it deserves
+ * (401/403: permission denied, exit 3).
  */
 export interface KubeApi {
   /** undefined when the Secret does not exist yet. */
