@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Agent, request, type RequestOptions } from 'node:https';
+import { lineSplitter } from './line-splitter.ts';
 
 /** How to reach and authenticate to one API server. */
 export interface Connection {
@@ -153,25 +154,4 @@ export class ApiClient {
       },
     };
   }
-}
-
-/**
- * Hands `onLine` each line of a text that arrives in chunks: a line split across chunks whole, a
- * `\r\n` line end like `\n`, and the last line even without a line end. It does for the watch
- * what node:readline did, without loading readline (0.9 MiB of the Job's peak RSS).
- */
-export function lineSplitter(onLine: (line: string) => void): { push(chunk: string): void; end(): void } {
-  let pending = '';
-  const emit = (line: string) => onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
-  return {
-    push(chunk) {
-      const lines = (pending + chunk).split('\n');
-      pending = lines.pop()!;
-      for (const line of lines) emit(line);
-    },
-    end() {
-      if (pending !== '') emit(pending);
-      pending = '';
-    },
-  };
 }
