@@ -10,7 +10,8 @@ import { outcomeOf, withApproval } from './csr.ts';
 import { ExitCode, IssuerError } from './errors.ts';
 import type { KubeApi } from './kube-api.ts';
 import type { Logger } from './log.ts';
-import { backoffMs, describe, type Clock } from './retry.ts';
+import { backoffMs, describe } from './retry.ts';
+import type { Clock } from './system-clock.ts';
 
 /** What the protocol needs of a run. */
 export interface CsrSession {

@@ -1,7 +1,7 @@
-// The issuer's real clock (cert-issuer/src/retry.ts): its sleep is a timer of its own, and must behave as
-// node:timers/promises's did for the callers, which abort it when a wait ends early.
+// The issuer's real clock (cert-issuer/src/system-clock.ts): its sleep is a timer of its own, and
+// must behave as node:timers/promises's did for the callers, which abort it when a wait ends early.
 import { getEventListeners } from 'node:events';
-import { systemClock } from '../../cert-issuer/src/retry.ts';
+import { systemClock } from '../../cert-issuer/src/system-clock.ts';
 
 const pendingTimers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
 
