@@ -2,8 +2,8 @@
  * A minimal Kubernetes API client over node:https: JSON requests and a line-delimited watch.
  *
  * The issuer talks to a dozen endpoints. @kubernetes/client-node provides the object types used
- * here (type-only imports, erased at build time), but loading its runtime costs about 0.3 s of
- * CPU and 35 MiB, more than the issuer's whole no-op budget, and its bundle alone exceeds 2 MiB.
+ * here (type-only imports, erased at build time); its runtime would cost the Job more to load than
+ * its whole no-op budget (BENCHMARKS.md, Why the code is shaped this way).
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -45,8 +45,8 @@ export class ApiClient {
   public constructor(private readonly connection: Connection) {
     // One kept-alive TLS connection serves the whole run: a handshake per call would dominate it.
     // One at most, too: calls made side by side (the Secrets of every namespace) wait their turn on
-    // it instead of opening more, each with its own handshake and buffers (0.4 MiB of the Job's
-    // peak RSS, with no run measured slower: BENCHMARKS.md).
+    // it instead of opening more, each with its own handshake and buffers: memory for no time saved
+    // (BENCHMARKS.md, Why the code is shaped this way).
     const tls = { ca: connection.ca, cert: connection.clientCertificate, key: connection.clientKey };
     this.agent = new Agent({ keepAlive: true, maxSockets: 1, ...tls });
     // A watch holds its connection until it is aborted, which closes it: on the shared one, it

@@ -11,7 +11,8 @@ export interface Clock {
 /**
  * The real clock. Its sleep is a timer of its own rather than node:timers/promises: every built-in
  * module loaded at start-up brings Node's own module loader closer to the point where V8 compiles
- * it with Maglev, which maps 2 MiB more of the node binary into the Job's RSS (BENCHMARKS.md).
+ * it with Maglev, which maps more of the node binary into the Job's memory
+ * (BENCHMARKS.md, Why the code is shaped this way).
  */
 export const systemClock: Clock = {
   now: Date.now,
