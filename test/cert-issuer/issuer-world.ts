@@ -13,7 +13,7 @@ export const username = 'system:serviceaccount:cozy-system:cert-issuer';
 export const secretName = 'assets-tls';
 export const namespaces = ['cozy-system', 'cozy-public'];
 export const helmRepositories = ['cozy-system/system', 'cozy-public/apps'];
-export const timeoutMs = 300_000;
+const timeoutMs = 300_000;
 export const ca = makeCa('cluster-ca');
 
 /** Through the CLI's own parser, so the tests follow Config wherever it grows. */
