@@ -34,8 +34,9 @@ export default tseslint.config({
 }, {
   files: ['cert-issuer/src/**/*.ts'],
   rules: {
-    // V8's toISOString looks up the local time zone, and its first call loads ICU's time zone data:
-    // 1 MiB of the Job's peak RSS. cert-issuer/src/utc-time.ts writes the same text without it.
+    // V8's toISOString looks up the local time zone, and its first call loads ICU's time zone data
+    // (BENCHMARKS.md, Why the code is shaped this way); cert-issuer/src/utc-time.ts writes the same
+    // text without it.
     'no-restricted-properties': ['error', { property: 'toISOString', message: 'use isoTime or rfc3339 from cert-issuer/src/utc-time.ts' }],
   },
 });

@@ -17,9 +17,8 @@ const yamlFile = `${issuer}-yaml.mjs`;
  * names the importing file asks for are read from them. An ESM import of a built-in builds a
  * namespace object of all its exports, and esbuild's CommonJS interop reads every property's
  * descriptor; either materializes Node's lazy properties (fs.promises, fs.Dir, util's and
- * readline's extras), loading modules the issuer never uses: 1.7 MiB of the Job's peak RSS, and
- * start-up time. Each internal module loaded also brings Node's module loader closer to being
- * compiled by Maglev, which maps 2 MiB more of the node binary (BENCHMARKS.md).
+ * readline's extras), loading modules the issuer never uses, at a cost in start-up time and memory
+ * (BENCHMARKS.md, Why the code is shaped this way).
  */
 const builtinsByGetBuiltinModule = {
   name: 'builtins-by-getBuiltinModule',
@@ -49,10 +48,10 @@ function importedNames(file, builtin) {
 }
 
 /**
- * The issuer's `import('../jobs/yaml.ts')` becomes an import of the yaml file at run time: in the Job's
- * pod, which never reads a kubeconfig, its 114 KB are neither read nor held (0.2 MiB of the Job's
- * peak RSS). Two separate entries rather than esbuild's code splitting, whose chunk of shared
- * helpers the issuer would import at start-up: one ES module more costs as much as yaml saves.
+ * The issuer's `import('./yaml.ts')` becomes an import of the yaml file at run time: in the Job's
+ * pod, which never reads a kubeconfig, yaml is neither read nor held. Two separate entries rather
+ * than esbuild's code splitting, whose chunk of shared helpers the issuer would import at start-up,
+ * costing what yaml saves (BENCHMARKS.md, Why the code is shaped this way).
  */
 const yamlAsItsOwnFile = {
   name: 'yaml-as-its-own-file',

@@ -2,12 +2,13 @@
  * A minimal Kubernetes API client over node:https: JSON requests and a line-delimited watch.
  *
  * The issuer talks to a dozen endpoints. @kubernetes/client-node provides the object types used
- * here (type-only imports, erased at build time), but loading its runtime costs about 0.3 s of
- * CPU and 35 MiB, more than the issuer's whole no-op budget, and its bundle alone exceeds 2 MiB.
+ * here (type-only imports, erased at build time); its runtime would cost the Job more to load than
+ * its whole no-op budget (BENCHMARKS.md, Why the code is shaped this way).
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Agent, request, type RequestOptions } from 'node:https';
+import { lineSplitter } from './line-splitter.ts';
 
 /** How to reach and authenticate to one API server. */
 export interface Connection {
@@ -44,8 +45,8 @@ export class ApiClient {
   public constructor(private readonly connection: Connection) {
     // One kept-alive TLS connection serves the whole run: a handshake per call would dominate it.
     // One at most, too: calls made side by side (the Secrets of every namespace) wait their turn on
-    // it instead of opening more, each with its own handshake and buffers (0.4 MiB of the Job's
-    // peak RSS, with no run measured slower: BENCHMARKS.md).
+    // it instead of opening more, each with its own handshake and buffers: memory for no time saved
+    // (BENCHMARKS.md, Why the code is shaped this way).
     const tls = { ca: connection.ca, cert: connection.clientCertificate, key: connection.clientKey };
     this.agent = new Agent({ keepAlive: true, maxSockets: 1, ...tls });
     // A watch holds its connection until it is aborted, which closes it: on the shared one, it
@@ -153,25 +154,4 @@ export class ApiClient {
       },
     };
   }
-}
-
-/**
- * Hands `onLine` each line of a text that arrives in chunks: a line split across chunks whole, a
- * `\r\n` line end like `\n`, and the last line even without a line end. It does for the watch
- * what node:readline did, without loading readline (0.9 MiB of the Job's peak RSS).
- */
-export function lineSplitter(onLine: (line: string) => void): { push(chunk: string): void; end(): void } {
-  let pending = '';
-  const emit = (line: string) => onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
-  return {
-    push(chunk) {
-      const lines = (pending + chunk).split('\n');
-      pending = lines.pop()!;
-      for (const line of lines) emit(line);
-    },
-    end() {
-      if (pending !== '') emit(pending);
-      pending = '';
-    },
-  };
 }

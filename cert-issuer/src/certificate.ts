@@ -8,7 +8,10 @@ export interface KeyPair {
 
 const clientAuthOid = '1.3.6.1.5.5.7.3.2';
 
-/** A fresh RSA key for every request, as client-go's certificate manager does; native, so ~50 ms. */
+/**
+ * A fresh RSA key for every request, as client-go's certificate manager does; native, for speed
+ * (BENCHMARKS.md, Why the code is shaped this way).
+ */
 export function generateKey(bits: number): Promise<KeyPair> {
   return new Promise((resolve, reject) =>
     generateKeyPair('rsa', {

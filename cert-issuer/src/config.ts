@@ -66,7 +66,7 @@ function clusterAccess(
   if (host && port) {
     if (!/^\d{1,5}$/.test(port)) throw new ConfigError(`KUBERNETES_SERVICE_PORT: "${port}" is not a port`);
     // Every IPv6 literal has a colon, names and IPv4 have none; asking isIPv6 only then spares
-    // every run the compilation of Node's large IPv6 pattern, about 4 ms of its start-up.
+    // every run the compilation of Node's large IPv6 pattern (BENCHMARKS.md, Why the code is shaped this way).
     const ipv6 = host.includes(':') && isIPv6(host);
     return { kind: 'in-cluster', server: `https://${ipv6 ? `[${host}]` : host}:${port}`, serviceAccountDir };
   }

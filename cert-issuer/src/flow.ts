@@ -1,31 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import type { V1CertificateSigningRequest, V1Secret } from '@kubernetes/client-node';
-import { verifyCsrForApproval, type ExpectedCsr } from './approval.ts';
+import type { V1Secret } from '@kubernetes/client-node';
 import { chainVerifies, generateKey, inspectCertificate, type CertificateFacts, type KeyPair } from './certificate.ts';
 import type { Config } from './config.ts';
 import { encodeCsr } from '../../src/contract/csr-encoding.ts';
-import { buildCsrObject, leftoverCsrs, outcomeOf, withApproval } from './csr.ts';
+import { approveAndWait, createCsr, deleteCsr, type CsrSession } from './csr-protocol.ts';
+import { buildCsrObject, leftoverCsrs } from './csr.ts';
 import { ExitCode, IssuerError } from './errors.ts';
 import { CSR_USAGES, SECRET_LABEL } from '../../src/contract/issuer-api.ts';
-import type { KubeApi } from './kube.ts';
-import type { Logger } from './log.ts';
-import { backoffMs, describe, type Clock } from './retry.ts';
+import { describe } from './retry.ts';
 import { decide, identityProblem, renewalDeadlineOf, type Expected, type TlsFiles } from './rotation.ts';
 import { buildTlsSecret, filesOf } from './secret.ts';
 import { rfc3339 } from './utc-time.ts';
 
-export interface Run {
-  readonly kube: KubeApi;
+export interface Run extends CsrSession {
   readonly config: Config;
   /** The CA the signer signs with: the certificate must chain to it. */
   readonly signerCaPem: string;
   /** The Secret's ca.crt: the CA that verifies the API endpoint. */
   readonly caCrt: string;
-  readonly log: Logger;
-  /** The same clock the API retries use. */
-  readonly clock: Clock;
-  /** Epoch milliseconds by which the whole run must be done. */
-  readonly deadline: number;
 }
 
 interface Certificate {
@@ -82,11 +74,6 @@ function nowOf(run: Run): Date {
   return new Date(run.clock.now());
 }
 
-async function deleteCsr(run: Run, name: string): Promise<void> {
-  await run.kube.deleteCsr(name);
-  run.log.info('cleanup', 'CSR deleted', { csr: name });
-}
-
 async function readSecrets(run: Run): Promise<Map<string, V1Secret | undefined>> {
   const { config, kube } = run;
   const secrets = await Promise.all(config.namespaces.map((ns) => kube.readSecret(ns, config.secretName)));
@@ -99,7 +86,7 @@ async function readSecrets(run: Run): Promise<Map<string, V1Secret | undefined>>
 
 /** Key, CSR, verified approval, the signer's certificate, checked against our key and request. */
 async function issue(run: Run): Promise<{ csrName: string; certificate: Certificate }> {
-  const { config, kube, log } = run;
+  const { config, kube } = run;
   const csrName = `${config.secretName}-${randomBytes(4).toString('hex')}`;
   // Only now, once the Secrets said so: a key generated on speculation took a core from the API
   // server on every no-op run. The lookup of who we are and the removal of dead runs' CSRs
@@ -118,28 +105,16 @@ async function issue(run: Run): Promise<{ csrName: string; certificate: Certific
     signerName: config.signerName,
     expirationSeconds: config.expirationSeconds,
   });
-  const created = await kube.createCsr(request);
-  log.info('create-csr', 'CSR created', { csr: csrName, signer: config.signerName, username });
-
-  // The watch starts at the created version, on a connection of its own, before the CSR is
-  // verified, so its handshake overlaps the verification and the approval; a failed approval
-  // stops it.
-  const stopWaiting = new AbortController();
-  const [certificatePem] = await Promise.all([
-    waitForCertificate(run, csrName, created.metadata!.resourceVersion!, stopWaiting.signal),
-    verifyAndApprove(run, created, {
-      uid: created.metadata!.uid!,
-      commonName: config.commonName,
-      organization: config.organization,
-      usages: [...CSR_USAGES],
-      username,
-      signerName: config.signerName,
-      publicKeyPem: key.publicKeyPem,
-    }).catch((error: unknown) => {
-      stopWaiting.abort(error);
-      throw error;
-    }),
-  ]);
+  const created = await createCsr(run, request, username);
+  const certificatePem = await approveAndWait(run, created, {
+    uid: created.metadata!.uid!,
+    commonName: config.commonName,
+    organization: config.organization,
+    usages: [...CSR_USAGES],
+    username,
+    signerName: config.signerName,
+    publicKeyPem: key.publicKeyPem,
+  });
   return { csrName, certificate: checkIssued(run, certificatePem, key) };
 }
 
@@ -153,126 +128,6 @@ async function removeLeftovers(run: Run, username: string, current: string): Pro
   } catch (error) {
     run.log.warn('cleanup', 'could not remove leftover CSRs; the API garbage-collects them', { error: describe(error) });
   }
-}
-
-/**
- * Approves only the object we verified, first the one the API returned on create: the approval
- * carries the verified resourceVersion, so if the CSR changes in between, the API answers 409 and
- * we read it back and verify again.
- */
-async function verifyAndApprove(run: Run, created: V1CertificateSigningRequest, expected: ExpectedCsr): Promise<void> {
-  const name = created.metadata!.name!;
-  let csr: V1CertificateSigningRequest | undefined = created;
-  for (let attempt = 1; attempt <= maxRounds; attempt++) {
-    if (csr === undefined) throw new IssuerError(ExitCode.internal, `CSR ${name} disappeared before approval`);
-    // A third party (a policy controller, an admin) may deny it first; that ends the run.
-    const outcome = outcomeOf(csr);
-    if (outcome.state === 'denied' || outcome.state === 'failed') throw csrEnded(name, outcome);
-    const violations = await verifyCsrForApproval(csr, expected);
-    if (violations.length > 0) {
-      throw new IssuerError(ExitCode.refusedToApprove, `refusing to approve CSR ${name}: ${violations.join('; ')}`);
-    }
-    if ((await run.kube.approveCsr(withApproval(csr, nowOf(run)))) !== undefined) {
-      run.log.info('approve', 'CSR verified and approved', { csr: name });
-      return;
-    }
-    if (attempt === maxRounds) break;
-    csr = await run.kube.readCsr(name);
-  }
-  throw new IssuerError(ExitCode.internal, `CSR ${name} kept changing while being approved`);
-}
-
-/**
- * Watches the CSR from `resourceVersion` until the signer fills in the certificate, a
- * Denied/Failed condition appears, the deadline passes or `stop` is aborted (with the reason). A
- * dropped watch is resumed from a fresh list, so an event that fell between the two is not missed.
- */
-function waitForCertificate(run: Run, name: string, resourceVersion: string, stop: AbortSignal): Promise<string> {
-  const { kube, log, config, clock } = run;
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    let watch: AbortController | undefined;
-    const deadlineTimer = new AbortController();
-    const finish = (result: string | Error) => {
-      if (settled) return;
-      settled = true;
-      deadlineTimer.abort();
-      watch?.abort();
-      if (result instanceof Error) reject(result);
-      else resolve(result);
-    };
-    // The approval failed: its error ends the run, and this wait with it.
-    stop.addEventListener('abort', () => finish(stop.reason as Error), { once: true });
-    clock.sleep(Math.max(0, run.deadline - clock.now()), deadlineTimer.signal).then(
-      () =>
-        finish(
-          new IssuerError(
-            ExitCode.signerTimeout,
-            `signer did not sign within ${config.timeoutSeconds}s: is kube-controller-manager running with --cluster-signing-cert-file?` +
-              (drops > 0 ? ` (the watch on the CSR ended ${drops} times, last: ${lastDrop})` : ''),
-          ),
-        ),
-      // Aborted by finish: the wait ended before the deadline.
-      () => undefined,
-    );
-    const judge = (csr: V1CertificateSigningRequest | undefined) => {
-      if (csr === undefined) return finish(new IssuerError(ExitCode.internal, `CSR ${name} was deleted while waiting for the signer`));
-      const outcome = outcomeOf(csr);
-      if (outcome.state === 'issued') {
-        log.info('wait', 'signer issued the certificate', { csr: name });
-        finish(outcome.certificatePem);
-      } else if (outcome.state !== 'pending') {
-        finish(csrEnded(name, outcome));
-      }
-    };
-    let drops = 0;
-    let lastDrop = '';
-    const follow = async (from: string) => {
-      watch = await kube.watchCsr(
-        name,
-        from,
-        (type, csr) => {
-          if (type === 'DELETED') judge(undefined);
-          else if (type === 'ERROR') watch?.abort(); // e.g. 410 Gone: resume from a fresh list
-          else judge(csr);
-        },
-        (error) => {
-          if (!settled) resume(error).catch(finish);
-        },
-      );
-      if (settled) watch.abort();
-    };
-    const resume = async (error: unknown): Promise<void> => {
-      drops++;
-      lastDrop = error ? describe(error) : 'closed by server';
-      log.info('wait', 'watch ended; listing again', { csr: name, reason: lastDrop });
-      await clock.sleep(backoffMs(drops, clock.random));
-      if (settled) return;
-      try {
-        const latest = await kube.readCsrForWatch(name);
-        judge(latest.csr);
-        if (!settled) await follow(latest.resourceVersion);
-      } catch (failure) {
-        // This run created, read and approved the CSR moments ago, so a denial now most likely
-        // comes from an API server that has just restarted and not yet loaded its RBAC: keep
-        // trying until the deadline, whose message then names the denial.
-        if (!isDenial(failure)) throw failure;
-        await resume(failure);
-      }
-    };
-    log.info('wait', 'waiting for the signer', { csr: name, timeoutSeconds: config.timeoutSeconds });
-    follow(resourceVersion).catch(finish);
-  });
-}
-
-/** Kube turns a 401/403 into this; the watch itself reports errors through its callback instead. */
-function isDenial(error: unknown): boolean {
-  return error instanceof IssuerError && error.exitCode === ExitCode.permissionDenied;
-}
-
-/** A Denied (by an approver) or Failed (by the signer) condition: nothing more will come of this CSR. */
-function csrEnded(name: string, outcome: { state: 'denied' | 'failed'; reason: string }): IssuerError {
-  return new IssuerError(ExitCode.csrDenied, `CSR ${name} ${outcome.state}: ${outcome.reason}`);
 }
 
 /** The signer may shorten the lifetime or sign something unexpected; trust only what we check. */

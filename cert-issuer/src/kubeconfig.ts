@@ -17,8 +17,9 @@ interface KubeconfigFile {
  * auth-provider plugins are refused with a clear message rather than half-supported.
  */
 export async function connectionFromKubeconfig(path: string): Promise<Connection> {
-  // Loaded here only: the Job, in its pod, never reads a kubeconfig, and the yaml package would be
-  // three quarters of the bundle, read and held in memory by every run.
+  // Loaded here only: the Job, in its pod, never reads a kubeconfig, and the yaml package would
+  // otherwise be read and held in memory by every run
+  // (BENCHMARKS.md, Why the code is shaped this way).
   const { parse } = await import('./yaml.ts');
   let file: KubeconfigFile;
   try {

@@ -1,9 +1,11 @@
 import { parseCommand, usage } from './config.ts';
+import { loadConnection, readCas } from './connection.ts';
 import { ExitCode, IssuerError } from './errors.ts';
 import { ensure } from './flow.ts';
-import { Kube, loadConnection, readCas } from './kube.ts';
+import { Kube } from './kube-api.ts';
 import { createLogger } from './log.ts';
-import { describe, systemClock } from './retry.ts';
+import { describe } from './retry.ts';
+import { systemClock } from './system-clock.ts';
 
 /** The CLI: every failure ends as one line and an exit code, never a stack trace. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {

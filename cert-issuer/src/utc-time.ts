@@ -1,7 +1,8 @@
 /**
  * Times written as text, in UTC. Written out by hand rather than with `Date#toISOString` (or
  * `JSON.stringify` of a Date, which calls it): V8 looks up the local time zone even to write UTC,
- * and its first lookup loads ICU's time zone data, 1 MiB of the Job's peak RSS (BENCHMARKS.md).
+ * and its first lookup loads ICU's time zone data into the Job's memory
+ * (BENCHMARKS.md, Why the code is shaped this way).
  * The UTC getters used here do no such lookup.
  */
 

@@ -19,8 +19,8 @@ export const bundleOptions = {
  * Runs a CommonJS bundle as Node runs a module, from V8's compiled code of an earlier run, and
  * returns its exports. Node's own compile cache (`NODE_COMPILE_CACHE`) is made right after
  * compiling, so it holds only the top level: every function a run calls is compiled again on every
- * run, a fifth of a synth of the examples. The cache here is made at the end of a run that
- * succeeded, with every function that run compiled, and kept beside the bundle. A cache that V8
+ * run (BENCHMARKS.md, Why the code is shaped this way). The cache here is made at the end of a run
+ * that succeeded, with every function that run compiled, and kept beside the bundle. A cache that V8
  * rejects (another Node, a bundle of another length) is replaced after the next such run. V8
  * checks no more of the source than its length, so a bundle must never change in place: the bin's
  * are named by a hash of everything they are built from.

@@ -1,9 +1,10 @@
 import { Document, stringify } from 'yaml';
 
 /**
- * `stringify(value, { lineWidth: 0 })` from the yaml package, byte for byte, about ten times
- * faster for the objects cdk8s synthesizes. The yaml package builds a node tree and runs a dozen
- * regular expressions per scalar; at 1,000 clusters that was the largest cost of a synth.
+ * `stringify(value, { lineWidth: 0 })` from the yaml package, byte for byte, and faster for the
+ * objects cdk8s synthesizes: the yaml package builds a node tree and runs a dozen regular
+ * expressions per scalar, the largest cost of a large synth
+ * (BENCHMARKS.md, Why the code is shaped this way).
  *
  * The fast path writes block maps and sequences itself and decides each string's style with the
  * yaml package's own rules, memoized. A document with anything it does not know how to write the

@@ -43,8 +43,8 @@ export interface SynthResult {
  * Synth as the command runs it: every config in `clustersDir`, each problem of every file at once,
  * and `outDir` replaced only when all of them synthesized. Each cluster's files are compared and
  * written as soon as it is rendered, and only then is the next one built: holding every file
- * until the end kept 1,000 clusters' YAML (33 MB) alive for the whole run. `onFile` sees each
- * file as it is written.
+ * until the end kept every cluster's YAML alive for the whole run
+ * (BENCHMARKS.md, Why the code is shaped this way). `onFile` sees each file as it is written.
  * @throws UsageError when the folder holds no config, AggregateError of ClusterConfigError for bad configs
  */
 export function synthesize(clustersDir: string, outDir: string, onFile?: (file: OutputFile) => void): SynthResult {
@@ -137,9 +137,10 @@ export function replaceFolder(outDir: string, files: readonly OutputFile[]): boo
  * with renames, so a failure at any point (in `produce` too) leaves the old `outDir` as it was.
  *
  * Most runs (a pre-commit hook, CI's drift check) change a few files or none, and creating and
- * deleting thousands of files costs more than the whole synth: so an identical tree is left
- * alone, and the new tree hard-links every file whose bytes did not change. The new tree is only
- * begun at the first file that differs; until then the unchanged files are noted by path.
+ * deleting thousands of files is the dearest part of a synth (BENCHMARKS.md, Why the code is
+ * shaped this way): so an identical tree is left alone, and the new tree hard-links every file
+ * whose bytes did not change. The new tree is only begun at the first file that differs; until
+ * then the unchanged files are noted by path.
  * @returns false when `outDir` already held exactly these files
  */
 export function writeFolder(outDir: string, produce: (add: (file: OutputFile) => void) => void): boolean {
@@ -230,8 +231,8 @@ const PLAIN_FILE_NAME = /^[a-z0-9.-]+$/;
 /**
  * How renderCluster orders its files: by `localeCompare`, as it always has. On names of lowercase
  * letters, digits, '-' and '.' (all that synth makes), ICU's collation and plain code-unit order
- * agree, and the latter spares ICU setting up its collator, 6 to 10 ms of every synth; a list
- * with any other name is still sorted by ICU.
+ * agree, and the latter spares every synth ICU's set-up of its collator (BENCHMARKS.md, Why the
+ * code is shaped this way); a list with any other name is still sorted by ICU.
  */
 export function fileNameOrder(names: readonly string[]): (a: { file: string }, b: { file: string }) => number {
   return names.every((name) => PLAIN_FILE_NAME.test(name))

@@ -30,8 +30,8 @@ const anyCase = (word: string) => [...word].map((c) => `[${c}${c.toUpperCase()}]
 
 /**
  * The decimal numbers from `min` to `max` (at most 99), without leading zeros, as digit classes:
- * `[1-5][0-9]|[0-9]` for 0-59. Listing every number was a pattern of 3 KB, which V8 took about
- * 7 ms to compile on every synth.
+ * `[1-5][0-9]|[0-9]` for 0-59. Listing every number made a pattern that V8 is slow to compile, on
+ * every synth (BENCHMARKS.md, Why the code is shaped this way).
  */
 export function numberPattern(min: number, max: number): string {
   if (min < 0 || max > 99 || min > max) throw new Error(`no number pattern for ${min}-${max}`);

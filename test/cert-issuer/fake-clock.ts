@@ -1,4 +1,4 @@
-import type { Clock } from '../../cert-issuer/src/retry.ts';
+import type { Clock } from '../../cert-issuer/src/system-clock.ts';
 
 interface Sleeper {
   readonly wakeAt: number;

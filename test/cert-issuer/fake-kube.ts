@@ -2,7 +2,7 @@ import type { V1CertificateSigningRequest, V1CertificateSigningRequestCondition,
 import forge from 'node-forge';
 import type { HelmRepositoryRef } from '../../cert-issuer/src/config.ts';
 import { ExitCode, IssuerError } from '../../cert-issuer/src/errors.ts';
-import type { KubeApi } from '../../cert-issuer/src/kube.ts';
+import type { KubeApi } from '../../cert-issuer/src/kube-api.ts';
 import type { FakeClock } from './fake-clock.ts';
 import { clientCert, type Ca } from './pki.ts';
 

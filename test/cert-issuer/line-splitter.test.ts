@@ -1,9 +1,9 @@
-// The watch's line splitting, which stands in for node:readline: any chunking of a text gives the
-// lines readline would give.
+// The watch's line splitting (cert-issuer/src/line-splitter.ts), which stands in for node:readline:
+// any chunking of a text gives the lines readline would give.
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import fc from 'fast-check';
-import { lineSplitter } from '../../cert-issuer/src/api-client.ts';
+import { lineSplitter } from '../../cert-issuer/src/line-splitter.ts';
 
 /** The lines readline reads from `chunks`, as the watch read them before. */
 async function readlineLines(chunks: string[]): Promise<string[]> {

@@ -1,7 +1,8 @@
-// The issuer's real clock (cert-issuer/src/retry.ts): its sleep is a timer of its own, and must behave as
-// node:timers/promises's did for the callers, which abort it when a wait ends early.
+// The issuer's real clock (cert-issuer/src/system-clock.ts): its sleep is a timer of its own, and
+// must behave as node:timers/promises's did for the callers, which abort it when a wait ends early.
 import { getEventListeners } from 'node:events';
-import { systemClock } from '../../cert-issuer/src/retry.ts';
+import { setTimeout as timersSleep } from 'node:timers/promises';
+import { systemClock } from '../../cert-issuer/src/system-clock.ts';
 
 const pendingTimers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
 
@@ -35,5 +36,35 @@ describe('GIVEN the system clock', () => {
     await systemClock.sleep(1, controller.signal);
     // An abort now would reject a settled promise: harmless, but a listener left behind is a leak.
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('GIVEN the system clock\'s sleep and node:timers/promises\'s, side by side', () => {
+  type Sleep = (ms: number, signal: AbortSignal) => Promise<unknown>;
+  const system: Sleep = (ms, signal) => systemClock.sleep(ms, signal);
+  const timers: Sleep = (ms, signal) => timersSleep(ms, undefined, { signal });
+
+  /** How a sleep of `ms` settles when its signal is aborted never, before it starts or while it runs. */
+  async function settling(sleep: Sleep, ms: number, abort: 'never' | 'before' | 'during'): Promise<{ outcome: string; timersLeft: number }> {
+    const before = pendingTimers();
+    const controller = new AbortController();
+    const reason = new Error('done waiting');
+    if (abort === 'before') controller.abort(reason);
+    const sleeping = sleep(ms, controller.signal);
+    if (abort === 'during') controller.abort(reason);
+    // timers/promises wraps the reason in an AbortError as its cause; the callers read neither.
+    const outcome = await sleeping.then(
+      () => 'resolved',
+      (error: unknown) => (error === reason || (error as Error).cause === reason ? 'rejected with the reason' : `rejected with ${String(error)}`),
+    );
+    return { outcome, timersLeft: pendingTimers() - before };
+  }
+
+  test.each<[string, number, 'never' | 'before' | 'during']>([
+    ['ends by itself', 5, 'never'],
+    ['is aborted while it runs', 60_000, 'during'],
+    ['is given a signal already aborted', 60_000, 'before'],
+  ])('WHEN a sleep %s THEN both settle the same way and leave no timer behind', async (_case, ms, abort) => {
+    expect(await settling(system, ms, abort)).toEqual(await settling(timers, ms, abort));
   });
 });

@@ -1,10 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import type { V1CertificateSigningRequest, V1CertificateSigningRequestList, V1SelfSubjectReview, V1Secret } from '@kubernetes/client-node';
 import { ApiClient, type Connection } from './api-client.ts';
-import type { Config, HelmRepositoryRef } from './config.ts';
-import { ConfigError, ExitCode, IssuerError } from './errors.ts';
+import type { HelmRepositoryRef } from './config.ts';
+import { ExitCode, IssuerError } from './errors.ts';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../../src/contract/issuer-api.ts';
-import { connectionFromKubeconfig } from './kubeconfig.ts';
 import { describe, withRetry, type RetryOptions } from './retry.ts';
 
 const csrPath = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
@@ -12,8 +10,9 @@ const secretsPath = (namespace: string) => `/api/v1/namespaces/${encodeURICompon
 const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
 
 /**
- * Every API call the issuer makes, and nothing else: flow.ts decides, this does the I/O. A failure
- * is an IssuerError with the exit code it deserves (401/403: permission denied, exit 3).
+ * Every API call the issuer makes, and nothing else: flow.ts decides and csr-protocol.ts runs the
+ * CSR exchange; this does the I/O. A failure is an IssuerError with the exit code it deserves
+ * (401/403: permission denied, exit 3).
  */
 export interface KubeApi {
   /** undefined when the Secret does not exist yet. */
@@ -151,46 +150,5 @@ export class Kube implements KubeApi {
       if (error instanceof IssuerError) throw error;
       throw new IssuerError(ExitCode.internal, `${what}: ${describe(error)}`);
     }
-  }
-}
-
-/** Where the API is and how to authenticate: the ServiceAccount mount or a kubeconfig. */
-export async function loadConnection(config: Config): Promise<Connection> {
-  const { cluster } = config;
-  if (cluster.kind === 'kubeconfig') return await connectionFromKubeconfig(cluster.path);
-  for (const file of ['token', 'ca.crt']) {
-    if (!existsSync(`${cluster.serviceAccountDir}/${file}`)) {
-      throw new ConfigError(`no ServiceAccount ${file} in ${cluster.serviceAccountDir} (set CERT_ISSUER_SERVICEACCOUNT_DIR or automount the token)`);
-    }
-  }
-  // An endpoint outside the cluster (a load balancer) may serve a certificate from --ca-file's CA.
-  const mountedCa = readFileSync(`${cluster.serviceAccountDir}/ca.crt`, 'utf8');
-  return {
-    server: cluster.server,
-    ca: config.caFile === undefined ? mountedCa : `${mountedCa}\n${readCaFile(config.caFile)}`,
-    tokenFile: `${cluster.serviceAccountDir}/token`,
-  };
-}
-
-/**
- * The two CAs of a run. The signer's CA is the cluster CA (the ServiceAccount mount's ca.crt, or
- * the kubeconfig's); the certificate must chain to it. The Secret's ca.crt is what verifies the
- * endpoint Flux uses: --ca-file when the endpoint's serving certificate comes from another CA.
- */
-export function readCas(config: Config, connection: Connection): { signerCaPem: string; caCrt: string } {
-  const signerCaPem = clusterCa(config, connection);
-  return { signerCaPem, caCrt: config.caFile === undefined ? signerCaPem : readCaFile(config.caFile) };
-}
-
-function clusterCa(config: Config, connection: Connection): string {
-  const mounted = `${config.serviceAccountDir}/ca.crt`;
-  return existsSync(mounted) ? readFileSync(mounted, 'utf8') : connection.ca;
-}
-
-function readCaFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`--ca-file: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
 }
