@@ -76,6 +76,7 @@ export const TOLERATION = object({
 /** Where and how the bootstrap's pods (the assets server and the issuer) are scheduled and pulled. */
 export const POD_FIELDS = {
   tolerations: optional(array(TOLERATION), 'Extra tolerations for both pods, added to the built-in ones (not-ready, unreachable, network-unavailable, uninitialized, control-plane, `node.cilium.io/agent-not-ready`).', [], 'none'),
+  imagePullSecrets: optional(array(text(DNS_SUBDOMAIN), { uniqueItems: true, why: "server-side apply keys the pod's list by name" }), 'Secrets in `assets.namespace` (`kubernetes.io/dockerconfigjson`) that both pods pull their images with, for a private registry. Created by hand; never in Git.', [], 'none'),
 };
 
 export const FLUX_FIELDS = {

@@ -26,9 +26,18 @@ describe('AssetsServer', () => {
       ].map((key) => ({ key, operator: 'Exists' })));
     });
 
+    test('WHEN synthesized THEN the pod names no pull Secret', () => {
+      expect(pod).not.toHaveProperty('imagePullSecrets');
+    });
+
     test('WHEN nothing is granted THEN there is no reader Role or binding', () => {
       expect(kinds(manifests)).toEqual(['Service', 'StatefulSet']);
     });
+  });
+
+  test('GIVEN pull Secrets WHEN synthesized THEN the pod pulls with each of them', () => {
+    const manifests = synth((chart) => new AssetsServer(chart, 'Server', { ...props, imagePullSecrets: ['registry', 'mirror.example.org'] }));
+    expect(only(manifests, 'StatefulSet').spec.template.spec.imagePullSecrets).toEqual([{ name: 'registry' }, { name: 'mirror.example.org' }]);
   });
 
   describe('GIVEN a server read by a User and by a ServiceAccount', () => {

@@ -52,6 +52,10 @@ describe('CertIssuer', () => {
       });
     });
 
+    test('WHEN synthesized THEN the pod names no pull Secret', () => {
+      expect(podOf(manifests)).not.toHaveProperty('imagePullSecrets');
+    });
+
     test('WHEN synthesized THEN there is no CA ConfigMap and the pod mounts only its projected token', () => {
       expect(kinds(manifests)).not.toContain('ConfigMap');
       expect(podOf(manifests).volumes.map((volume: { name: string }) => volume.name)).toEqual(['api-access']);
@@ -93,6 +97,13 @@ describe('CertIssuer', () => {
       { apiGroups: ['source.toolkit.fluxcd.io'], resources: ['helmrepositories'], resourceNames: ['cilium'], verbs: ['get', 'patch'] },
     );
     expect(rolesIn(manifests, 'cozy-system')[0]!.rules).toHaveLength(2);
+  });
+
+  test('GIVEN pull Secrets WHEN synthesized THEN the Job and the renewal CronJob pull with each of them', () => {
+    const { manifests } = issuer({ imagePullSecrets: ['registry', 'mirror.example.org'] });
+    for (const pod of [podOf(manifests), only(manifests, 'CronJob').spec.jobTemplate.spec.template.spec]) {
+      expect(pod.imagePullSecrets).toEqual([{ name: 'registry' }, { name: 'mirror.example.org' }]);
+    }
   });
 
   test('GIVEN admissionPolicy off WHEN synthesized THEN there is no ValidatingAdmissionPolicy or binding', () => {

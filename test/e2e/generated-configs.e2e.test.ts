@@ -123,6 +123,7 @@ const validConfig = fc.record({
     admissionPolicy: optionalField(fc.boolean()),
   }),
   tolerations: optionalField(fc.array(toleration, { maxLength: 3 })),
+  imagePullSecrets: optionalField(fc.uniqueArray(subdomain(253), { maxLength: 3 })),
   flux: optionalField(flux),
 }).chain((c) => fc.option(releasesFrom(c.repositories.map((repo) => repo.name)), { nil: undefined }).map((releases) => ({ ...c, releases }))).map((c) => prune({
   endpoint: c.endpoint,
@@ -132,6 +133,7 @@ const validConfig = fc.record({
   certificate: c.certificate,
   issuer: c.issuer,
   tolerations: c.tolerations,
+  imagePullSecrets: c.imagePullSecrets,
   flux: c.flux,
   releases: c.releases,
 }));
@@ -156,13 +158,18 @@ const fieldPaths = [
   ['certificate', 'commonName'], ['certificate', 'secretName'], ['certificate', 'expirationSeconds'], ['certificate', 'keyBits'],
   ['issuer', 'image'], ['issuer', 'timeoutSeconds'], ['issuer', 'renewalSchedule'], ['issuer', 'admissionPolicy'],
   ['tolerations'], ['tolerations', 0], ['tolerations', 0, 'key'], ['tolerations', 0, 'operator'], ['tolerations', 0, 'value'],
-  ['tolerations', 0, 'effect'], ['tolerations', 0, 'tolerationSeconds'], ['unknownField'], ['certificate', 'lifetime'],
+  ['tolerations', 0, 'effect'], ['tolerations', 0, 'tolerationSeconds'], ['imagePullSecrets'], ['imagePullSecrets', 0], ['imagePullSecrets', 1],
+  ['unknownField'], ['certificate', 'lifetime'],
   ['flux'], ['flux', 'url'], ['flux', 'branch'], ['flux', 'path'], ['flux', 'interval'], ['releases'], ['releases', 0, 'name'],
   ['releases', 0, 'repository'], ['releases', 0, 'chart'], ['releases', 0, 'dependsOn'], ['releases', 0, 'values'], ['releases', 0, 'upgrade', 'strategy'],
 ] as const;
+/** The lists whose items must differ, each by its name or as a whole. */
+const uniqueLists = [['repositories'], ['releases'], ['imagePullSecrets']] as const;
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), path: fc.constantFrom(...fieldPaths), value: badValue }),
   fc.record({ kind: fc.constant('delete' as const), path: fc.constantFrom(...fieldPaths) }),
+  // Copy-paste: the list's first item once more at its end.
+  fc.record({ kind: fc.constant('repeat' as const), path: fc.constantFrom(...uniqueLists) }),
 );
 const mutatedConfig = fc.tuple(validConfig, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([config, mutations]) => {
   const copy = structuredClone(config);
@@ -172,7 +179,8 @@ const mutatedConfig = fc.tuple(validConfig, fc.array(mutation, { minLength: 1, m
     if (target === null || typeof target !== 'object') continue;
     const last = m.path[m.path.length - 1]!;
     if (m.kind === 'set') target[last] = m.value;
-    else delete target[last];
+    else if (m.kind === 'delete') delete target[last];
+    else if (Array.isArray(target[last]) && target[last].length > 0) target[last].push(structuredClone(target[last][0]));
   }
   return { config: copy, mutations };
 });

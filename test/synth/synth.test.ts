@@ -258,7 +258,7 @@ describe('GIVEN the dev cluster\'s renewal CronJob', () => {
   });
 });
 
-describe('GIVEN the prod cluster with a CA override and a 90-day lifetime', () => {
+describe('GIVEN the prod cluster with a CA override, a 90-day lifetime and a private registry', () => {
   const manifests = manifestsOf(renderCluster(loadClusterConfig('clusters/prod.yaml')));
   const job = manifests.find((m) => m.kind === 'Job')!;
   const [container] = job.spec.template.spec.containers;
@@ -275,6 +275,13 @@ describe('GIVEN the prod cluster with a CA override and a 90-day lifetime', () =
     const statefulSet = find(manifests, 'StatefulSet', 'cozystack-assets', 'cozy-system');
     for (const spec of [statefulSet.spec.template.spec, job.spec.template.spec]) {
       expect(spec.tolerations.at(-1)).toEqual({ key: 'dedicated', operator: 'Equal', value: 'bootstrap', effect: 'NoSchedule' });
+    }
+  });
+
+  test('THEN both pods pull with the registry Secret', () => {
+    const statefulSet = find(manifests, 'StatefulSet', 'cozystack-assets', 'cozy-system');
+    for (const spec of [statefulSet.spec.template.spec, job.spec.template.spec]) {
+      expect(spec.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
     }
   });
 });
