@@ -116,6 +116,27 @@ export function mapping(): Schema<Readonly<Record<string, unknown>>> {
   };
 }
 
+/**
+ * A mapping of strings to strings, such as a node selector's labels: each key is checked by
+ * `keyRule` and each value by `valueRule`, and a problem with either is reported at the key.
+ */
+export function stringMap(keyRule: TextRule, valueRule: TextRule): Schema<Readonly<Record<string, string>>> {
+  const value = text(valueRule);
+  return {
+    parse: (raw, path, issues) => {
+      if (!isMapping(raw)) return report(issues, path, `must be a mapping (got ${describe(raw)})`);
+      const before = issues.length;
+      for (const [key, entry] of Object.entries(raw)) {
+        const keyProblem = textProblem(keyRule, key);
+        if (keyProblem !== undefined) report(issues, join(path, key), `key ${keyProblem}`);
+        value.parse(entry, join(path, key), issues);
+      }
+      return issues.length === before ? (raw as Record<string, string>) : undefined;
+    },
+    json: { type: 'object', propertyNames: text(keyRule).json, additionalProperties: value.json },
+  };
+}
+
 /** A whole number from `min` to `max`, inclusive. */
 export function integer(range: { readonly min: number; readonly max: number }): Schema<number> {
   return {

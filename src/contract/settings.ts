@@ -13,8 +13,8 @@ import {
   CHART_NAME, COMMON_NAME, FILE_PATH, FLUX_DURATION, GIT_BRANCH, GIT_URL, ORGANIZATION, PINNED_IMAGE, RELEASE_NAME, REPOSITORY_PATH,
 } from './formats.ts';
 import { KEY_BITS } from './issuer-api.ts';
-import { DNS_LABEL, DNS_SUBDOMAIN, LABEL_VALUE, QUALIFIED_NAME, SECRET_NAME, STATEFULSET_NAME } from './names.ts';
-import { array, boolean, converted, type Input, integer, mapping, object, oneOf, optional, type Output, required, text } from './settings-schema.ts';
+import { DNS_LABEL, DNS_SUBDOMAIN, LABEL_VALUE, QUALIFIED_NAME, SECRET_NAME, STATEFULSET_NAME, type TextRule } from './names.ts';
+import { array, boolean, converted, type Input, integer, mapping, object, oneOf, optional, type Output, required, stringMap, text } from './settings-schema.ts';
 import { semverRangeProblem, VERSION_RANGE } from './semver-range.ts';
 
 /** How often Flux re-reads a source or checks a release, unless a setting says otherwise. */
@@ -73,9 +73,21 @@ export const TOLERATION = object({
   { when: { field: 'tolerationSeconds', is: 'present' }, then: { field: 'effect', equals: 'NoExecute' }, message: 'must be NoExecute when tolerationSeconds is set (the API refuses tolerationSeconds with any other effect)' },
 ]);
 
+/**
+ * A node label's value in a selector. IsValidLabelValue takes the empty value, and selectors
+ * need it: `node-role.kubernetes.io/control-plane: ""` is how that label is set.
+ */
+const NODE_LABEL_VALUE: TextRule = {
+  what: LABEL_VALUE.what.replace('a label value (', 'a label value (empty, or '),
+  pattern: new RegExp(`^(?:${LABEL_VALUE.pattern.source.slice(1, -1)})?$`),
+  minLength: 0,
+  maxLength: LABEL_VALUE.maxLength,
+};
+
 /** Where and how the bootstrap's pods (the assets server and the issuer) are scheduled and pulled. */
 export const POD_FIELDS = {
   tolerations: optional(array(TOLERATION), 'Extra tolerations for both pods, added to the built-in ones (not-ready, unreachable, network-unavailable, uninitialized, control-plane, `node.cilium.io/agent-not-ready`).', [], 'none'),
+  nodeSelector: optional(stringMap(QUALIFIED_NAME, NODE_LABEL_VALUE), 'Labels a node must carry to run either pod, e.g. `node-role.kubernetes.io/control-plane: ""` to keep both on control-plane nodes. Keys are qualified names; values are label values, which may be empty.', {}, 'none'),
   imagePullSecrets: optional(array(text(DNS_SUBDOMAIN), { uniqueItems: true, why: "server-side apply keys the pod's list by name" }), 'Secrets in `assets.namespace` (`kubernetes.io/dockerconfigjson`) that both pods pull their images with, for a private registry. Created by hand; never in Git.', [], 'none'),
 };
 

@@ -26,7 +26,8 @@ describe('AssetsServer', () => {
       ].map((key) => ({ key, operator: 'Exists' })));
     });
 
-    test('WHEN synthesized THEN the pod names no pull Secret', () => {
+    test('WHEN synthesized THEN the pod selects no nodes and names no pull Secret', () => {
+      expect(pod).not.toHaveProperty('nodeSelector');
       expect(pod).not.toHaveProperty('imagePullSecrets');
     });
 
@@ -38,6 +39,12 @@ describe('AssetsServer', () => {
   test('GIVEN pull Secrets WHEN synthesized THEN the pod pulls with each of them', () => {
     const manifests = synth((chart) => new AssetsServer(chart, 'Server', { ...props, imagePullSecrets: ['registry', 'mirror.example.org'] }));
     expect(only(manifests, 'StatefulSet').spec.template.spec.imagePullSecrets).toEqual([{ name: 'registry' }, { name: 'mirror.example.org' }]);
+  });
+
+  test('GIVEN a node selector WHEN synthesized THEN the pod selects those nodes, an empty label value included', () => {
+    const nodeSelector = { 'node-role.kubernetes.io/control-plane': '', 'topology.kubernetes.io/zone': 'eu-1a' };
+    const manifests = synth((chart) => new AssetsServer(chart, 'Server', { ...props, nodeSelector }));
+    expect(only(manifests, 'StatefulSet').spec.template.spec.nodeSelector).toEqual(nodeSelector);
   });
 
   describe('GIVEN a server read by a User and by a ServiceAccount', () => {

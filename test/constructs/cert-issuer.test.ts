@@ -52,7 +52,8 @@ describe('CertIssuer', () => {
       });
     });
 
-    test('WHEN synthesized THEN the pod names no pull Secret', () => {
+    test('WHEN synthesized THEN the pod selects no nodes and names no pull Secret', () => {
+      expect(podOf(manifests)).not.toHaveProperty('nodeSelector');
       expect(podOf(manifests)).not.toHaveProperty('imagePullSecrets');
     });
 
@@ -103,6 +104,14 @@ describe('CertIssuer', () => {
     const { manifests } = issuer({ imagePullSecrets: ['registry', 'mirror.example.org'] });
     for (const pod of [podOf(manifests), only(manifests, 'CronJob').spec.jobTemplate.spec.template.spec]) {
       expect(pod.imagePullSecrets).toEqual([{ name: 'registry' }, { name: 'mirror.example.org' }]);
+    }
+  });
+
+  test('GIVEN a node selector WHEN synthesized THEN the Job and the renewal CronJob select those nodes', () => {
+    const nodeSelector = { 'node-role.kubernetes.io/control-plane': '', 'topology.kubernetes.io/zone': 'eu-1a' };
+    const { manifests } = issuer({ nodeSelector });
+    for (const pod of [podOf(manifests), only(manifests, 'CronJob').spec.jobTemplate.spec.template.spec]) {
+      expect(pod.nodeSelector).toEqual(nodeSelector);
     }
   });
 

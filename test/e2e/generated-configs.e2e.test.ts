@@ -81,6 +81,8 @@ const toleration = fc.record({
   const tolerationSeconds = t.effect === 'NoExecute' ? t.tolerationSeconds : undefined;
   return Object.fromEntries(Object.entries({ key: t.key, operator, value, effect: t.effect, tolerationSeconds }).filter(([, v]) => v !== undefined));
 });
+/** A label value: empty, or up to 63 characters, with the upper case and '_' that names do not have. */
+const labelValue = fc.oneof(fc.constant(''), dnsLabel(63), fc.constantFrom('Bootstrap', 'pool_1', 'v1.2.3', 'A'));
 const interval = fc.oneof(fc.constantFrom('5m', '1h30m', '90s', '1.5h', '250ms'), fc.integer({ min: 1, max: 1000 }).map((n) => `${n}s`));
 const optionalField = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
 const flux = fc.record({
@@ -123,6 +125,7 @@ const validConfig = fc.record({
     admissionPolicy: optionalField(fc.boolean()),
   }),
   tolerations: optionalField(fc.array(toleration, { maxLength: 3 })),
+  nodeSelector: optionalField(fc.dictionary(qualifiedName, labelValue, { maxKeys: 3, noNullPrototype: true })),
   imagePullSecrets: optionalField(fc.uniqueArray(subdomain(253), { maxLength: 3 })),
   flux: optionalField(flux),
 }).chain((c) => fc.option(releasesFrom(c.repositories.map((repo) => repo.name)), { nil: undefined }).map((releases) => ({ ...c, releases }))).map((c) => prune({
@@ -133,6 +136,7 @@ const validConfig = fc.record({
   certificate: c.certificate,
   issuer: c.issuer,
   tolerations: c.tolerations,
+  nodeSelector: c.nodeSelector,
   imagePullSecrets: c.imagePullSecrets,
   flux: c.flux,
   releases: c.releases,
@@ -158,7 +162,9 @@ const fieldPaths = [
   ['certificate', 'commonName'], ['certificate', 'secretName'], ['certificate', 'expirationSeconds'], ['certificate', 'keyBits'],
   ['issuer', 'image'], ['issuer', 'timeoutSeconds'], ['issuer', 'renewalSchedule'], ['issuer', 'admissionPolicy'],
   ['tolerations'], ['tolerations', 0], ['tolerations', 0, 'key'], ['tolerations', 0, 'operator'], ['tolerations', 0, 'value'],
-  ['tolerations', 0, 'effect'], ['tolerations', 0, 'tolerationSeconds'], ['imagePullSecrets'], ['imagePullSecrets', 0], ['imagePullSecrets', 1],
+  ['tolerations', 0, 'effect'], ['tolerations', 0, 'tolerationSeconds'],
+  // A bad value under a label key, and a key that is no label key.
+  ['nodeSelector'], ['nodeSelector', 'kubernetes.io/os'], ['nodeSelector', 'node role'], ['imagePullSecrets'], ['imagePullSecrets', 0], ['imagePullSecrets', 1],
   ['unknownField'], ['certificate', 'lifetime'],
   ['flux'], ['flux', 'url'], ['flux', 'branch'], ['flux', 'path'], ['flux', 'interval'], ['releases'], ['releases', 0, 'name'],
   ['releases', 0, 'repository'], ['releases', 0, 'chart'], ['releases', 0, 'dependsOn'], ['releases', 0, 'values'], ['releases', 0, 'upgrade', 'strategy'],
@@ -325,11 +331,12 @@ test(`GIVEN ${MUTATION_RUNS} random mutations of valid configs WHEN synthesized 
       return;
     }
     refused++;
-    // Only config errors, one line per problem, each naming the file and a field (or the YAML position).
+    // Only config errors, one line per problem, each naming the file and a field (or the YAML
+    // position); a node selector's problems are at its label key, which may hold '/', '-' or a space.
     expect(error).toBeInstanceOf(AggregateError);
     for (const inner of (error as AggregateError).errors) expect(inner).toBeInstanceOf(ClusterConfigError);
     for (const line of (error as Error).message.split('\n')) {
-      expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (\\(top level\\)|[A-Za-z][\\w.\\[\\]]*): \\S`));
+      expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (\\(top level\\)|[A-Za-z][\\w.\\[\\]]*|nodeSelector\\.[^:]+): \\S`));
     }
     expect(readdirSync(folder).sort()).toEqual(['mutated.yaml', 'sentinel']); // no dist/, not even a partial one
     expect(readFileSync(join(folder, 'sentinel'), 'utf8')).toBe('dist before');

@@ -309,3 +309,14 @@ describe('GIVEN tolerations without an operator', () => {
     ]);
   });
 });
+
+describe('GIVEN a config with a node selector', () => {
+  test('WHEN synthesized THEN both pods select those nodes, an empty label value included', () => {
+    const nodeSelector = { 'node-role.kubernetes.io/control-plane': '', 'example.com/pool': 'Bootstrap_1' };
+    const manifests = manifestsOf(renderCluster(parseClusterConfig('clusters/dev.yaml', devWith((c) => { c.nodeSelector = nodeSelector; }))));
+    const statefulSet = find(manifests, 'StatefulSet', 'cozystack-assets', 'cozy-system');
+    for (const spec of [statefulSet.spec.template.spec, manifests.find((m) => m.kind === 'Job')!.spec.template.spec]) {
+      expect(spec.nodeSelector).toEqual(nodeSelector);
+    }
+  });
+});
