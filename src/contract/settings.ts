@@ -88,6 +88,7 @@ const NODE_LABEL_VALUE: TextRule = {
 export const POD_FIELDS = {
   tolerations: optional(array(TOLERATION), 'Extra tolerations for both pods, added to the built-in ones (not-ready, unreachable, network-unavailable, uninitialized, control-plane, `node.cilium.io/agent-not-ready`).', [], 'none'),
   nodeSelector: optional(stringMap(QUALIFIED_NAME, NODE_LABEL_VALUE), 'Labels a node must carry to run either pod, e.g. `node-role.kubernetes.io/control-plane: ""` to keep both on control-plane nodes. Keys are qualified names; values are label values, which may be empty.', {}, 'none'),
+  priorityClassName: optional(text(DNS_SUBDOMAIN), 'PriorityClass of both pods, e.g. `system-cluster-critical` or one of your own, so that they are scheduled ahead of what they bootstrap. It must exist; where a ResourceQuota admission config limits the `system-*` classes, a ResourceQuota in `assets.namespace` must allow it.', undefined, "none: the cluster's default priority"),
   imagePullSecrets: optional(array(text(DNS_SUBDOMAIN), { uniqueItems: true, why: "server-side apply keys the pod's list by name" }), 'Secrets in `assets.namespace` (`kubernetes.io/dockerconfigjson`) that both pods pull their images with, for a private registry. Created by hand; never in Git.', [], 'none'),
 };
 

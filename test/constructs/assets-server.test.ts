@@ -26,8 +26,9 @@ describe('AssetsServer', () => {
       ].map((key) => ({ key, operator: 'Exists' })));
     });
 
-    test('WHEN synthesized THEN the pod selects no nodes and names no pull Secret', () => {
+    test('WHEN synthesized THEN the pod selects no nodes, names no PriorityClass and no pull Secret', () => {
       expect(pod).not.toHaveProperty('nodeSelector');
+      expect(pod).not.toHaveProperty('priorityClassName');
       expect(pod).not.toHaveProperty('imagePullSecrets');
     });
 
@@ -45,6 +46,11 @@ describe('AssetsServer', () => {
     const nodeSelector = { 'node-role.kubernetes.io/control-plane': '', 'topology.kubernetes.io/zone': 'eu-1a' };
     const manifests = synth((chart) => new AssetsServer(chart, 'Server', { ...props, nodeSelector }));
     expect(only(manifests, 'StatefulSet').spec.template.spec.nodeSelector).toEqual(nodeSelector);
+  });
+
+  test('GIVEN a PriorityClass WHEN synthesized THEN the pod names it', () => {
+    const manifests = synth((chart) => new AssetsServer(chart, 'Server', { ...props, priorityClassName: 'system-cluster-critical' }));
+    expect(only(manifests, 'StatefulSet').spec.template.spec.priorityClassName).toBe('system-cluster-critical');
   });
 
   describe('GIVEN a server read by a User and by a ServiceAccount', () => {

@@ -30,6 +30,8 @@ function issuer(props: Overrides = {}): { manifests: Manifest[]; construct: Cert
 }
 
 const podOf = (manifests: Manifest[]) => only(manifests, 'Job').spec.template.spec;
+/** The pod specs of the Job and of the renewal CronJob, which the pod settings shape alike. */
+const podsOf = (manifests: Manifest[]) => [podOf(manifests), only(manifests, 'CronJob').spec.jobTemplate.spec.template.spec];
 // The first arg is the command, `ensure`; the contract's parser reads what follows it.
 const argsOf = (manifests: Manifest[]) => parseIssuerArgs(podOf(manifests).containers[0].args.slice(1), {});
 const rolesIn = (manifests: Manifest[], namespace: string) => manifests.filter((m) => m.kind === 'Role' && m.metadata.namespace === namespace);
@@ -52,8 +54,9 @@ describe('CertIssuer', () => {
       });
     });
 
-    test('WHEN synthesized THEN the pod selects no nodes and names no pull Secret', () => {
+    test('WHEN synthesized THEN the pod selects no nodes, names no PriorityClass and no pull Secret', () => {
       expect(podOf(manifests)).not.toHaveProperty('nodeSelector');
+      expect(podOf(manifests)).not.toHaveProperty('priorityClassName');
       expect(podOf(manifests)).not.toHaveProperty('imagePullSecrets');
     });
 
@@ -101,18 +104,18 @@ describe('CertIssuer', () => {
   });
 
   test('GIVEN pull Secrets WHEN synthesized THEN the Job and the renewal CronJob pull with each of them', () => {
-    const { manifests } = issuer({ imagePullSecrets: ['registry', 'mirror.example.org'] });
-    for (const pod of [podOf(manifests), only(manifests, 'CronJob').spec.jobTemplate.spec.template.spec]) {
+    for (const pod of podsOf(issuer({ imagePullSecrets: ['registry', 'mirror.example.org'] }).manifests)) {
       expect(pod.imagePullSecrets).toEqual([{ name: 'registry' }, { name: 'mirror.example.org' }]);
     }
   });
 
   test('GIVEN a node selector WHEN synthesized THEN the Job and the renewal CronJob select those nodes', () => {
     const nodeSelector = { 'node-role.kubernetes.io/control-plane': '', 'topology.kubernetes.io/zone': 'eu-1a' };
-    const { manifests } = issuer({ nodeSelector });
-    for (const pod of [podOf(manifests), only(manifests, 'CronJob').spec.jobTemplate.spec.template.spec]) {
-      expect(pod.nodeSelector).toEqual(nodeSelector);
-    }
+    for (const pod of podsOf(issuer({ nodeSelector }).manifests)) expect(pod.nodeSelector).toEqual(nodeSelector);
+  });
+
+  test('GIVEN a PriorityClass WHEN synthesized THEN the Job and the renewal CronJob name it', () => {
+    for (const pod of podsOf(issuer({ priorityClassName: 'bootstrap-critical' }).manifests)) expect(pod.priorityClassName).toBe('bootstrap-critical');
   });
 
   test('GIVEN admissionPolicy off WHEN synthesized THEN there is no ValidatingAdmissionPolicy or binding', () => {

@@ -83,6 +83,9 @@ const toleration = fc.record({
 });
 /** A label value: empty, or up to 63 characters, with the upper case and '_' that names do not have. */
 const labelValue = fc.oneof(fc.constant(''), dnsLabel(63), fc.constantFrom('Bootstrap', 'pool_1', 'v1.2.3', 'A'));
+/** The PriorityClasses every API server creates for itself; no other class may be named `system-*`. */
+const SYSTEM_PRIORITY_CLASSES = ['system-node-critical', 'system-cluster-critical'];
+const priorityClassName = fc.oneof(fc.constantFrom(...SYSTEM_PRIORITY_CLASSES), subdomain(253).filter((name) => !name.startsWith('system-')));
 const interval = fc.oneof(fc.constantFrom('5m', '1h30m', '90s', '1.5h', '250ms'), fc.integer({ min: 1, max: 1000 }).map((n) => `${n}s`));
 const optionalField = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
 const flux = fc.record({
@@ -126,6 +129,7 @@ const validConfig = fc.record({
   }),
   tolerations: optionalField(fc.array(toleration, { maxLength: 3 })),
   nodeSelector: optionalField(fc.dictionary(qualifiedName, labelValue, { maxKeys: 3, noNullPrototype: true })),
+  priorityClassName: optionalField(priorityClassName),
   imagePullSecrets: optionalField(fc.uniqueArray(subdomain(253), { maxLength: 3 })),
   flux: optionalField(flux),
 }).chain((c) => fc.option(releasesFrom(c.repositories.map((repo) => repo.name)), { nil: undefined }).map((releases) => ({ ...c, releases }))).map((c) => prune({
@@ -137,6 +141,7 @@ const validConfig = fc.record({
   issuer: c.issuer,
   tolerations: c.tolerations,
   nodeSelector: c.nodeSelector,
+  priorityClassName: c.priorityClassName,
   imagePullSecrets: c.imagePullSecrets,
   flux: c.flux,
   releases: c.releases,
@@ -164,7 +169,7 @@ const fieldPaths = [
   ['tolerations'], ['tolerations', 0], ['tolerations', 0, 'key'], ['tolerations', 0, 'operator'], ['tolerations', 0, 'value'],
   ['tolerations', 0, 'effect'], ['tolerations', 0, 'tolerationSeconds'],
   // A bad value under a label key, and a key that is no label key.
-  ['nodeSelector'], ['nodeSelector', 'kubernetes.io/os'], ['nodeSelector', 'node role'], ['imagePullSecrets'], ['imagePullSecrets', 0], ['imagePullSecrets', 1],
+  ['nodeSelector'], ['nodeSelector', 'kubernetes.io/os'], ['nodeSelector', 'node role'], ['priorityClassName'], ['imagePullSecrets'], ['imagePullSecrets', 0], ['imagePullSecrets', 1],
   ['unknownField'], ['certificate', 'lifetime'],
   ['flux'], ['flux', 'url'], ['flux', 'branch'], ['flux', 'path'], ['flux', 'interval'], ['releases'], ['releases', 0, 'name'],
   ['releases', 0, 'repository'], ['releases', 0, 'chart'], ['releases', 0, 'dependsOn'], ['releases', 0, 'values'], ['releases', 0, 'upgrade', 'strategy'],
@@ -195,6 +200,8 @@ const mutatedConfig = fc.tuple(validConfig, fc.array(mutation, { minLength: 1, m
 
 let kube: Kube;
 let scratch: string;
+/** The PriorityClasses of the users' own that this file has created, to delete when it is done. */
+const priorityClasses = new Set<string>();
 /** One key per size: the CSR's subject is what varies, and a 4096-bit key takes a second to make. */
 let keys: Map<KeyBits, { privateKeyPem: string; publicKeyPem: string }>;
 /**
@@ -219,6 +226,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const name of priorityClasses) await kube.raw('DELETE', `/apis/scheduling.k8s.io/v1/priorityclasses/${name}`);
   await kube.raw('DELETE', `/api/v1/namespaces/${POOL}`);
   kube.close();
   rmSync(scratch, { recursive: true, force: true });
@@ -226,7 +234,7 @@ afterAll(async () => {
 
 const resourcePath = (obj: any): string => {
   const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : [undefined, obj.apiVersion];
-  const plural = obj.kind.toLowerCase().replace(/y$/, 'ie') + 's';
+  const plural = obj.kind.toLowerCase().replace(/y$/, 'ie').replace(/s$/, 'se') + 's';
   const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
   const ns = obj.metadata.namespace ? `/namespaces/${obj.metadata.namespace}` : '';
   return `${base}${ns}/${plural}/${encodeURIComponent(obj.metadata.name)}`;
@@ -270,6 +278,13 @@ async function expectAccepted(file: string): Promise<void> {
     name: `${secretName}-0a1b2c3d`, secretName, signerName: KUBE_APISERVER_CLIENT_SIGNER, expirationSeconds,
     requestPem: encodeCsr({ commonName, organization: undefined }, keys.get(keyBits)!, keyBits),
   });
+  // Admission refuses a Pod whose PriorityClass does not exist: one of the user's own is created
+  // first, as the user would.
+  const { priorityClassName } = cluster;
+  if (priorityClassName !== undefined && !SYSTEM_PRIORITY_CLASSES.includes(priorityClassName) && !priorityClasses.has(priorityClassName)) {
+    expect(await apply({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: priorityClassName }, value: 1000 }, true)).toBeUndefined();
+    priorityClasses.add(priorityClassName);
+  }
   const problems = await Promise.all([...objects, ...objects.flatMap(controllerPods), csr].map((obj) => apply(inPool(obj))));
   expect(problems.filter(Boolean)).toEqual([]);
 

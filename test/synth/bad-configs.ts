@@ -79,6 +79,8 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
   { what: 'a node selector value that is not a label value', text: devWith((c) => { c.nodeSelector = { 'example.com/pool': 'boot strap' }; }), message: `${file}: nodeSelector.example.com/pool: must be a label value (empty, or at most 63 letters` },
   { what: 'a node selector value that is not a string', text: devWith((c) => { c.nodeSelector = { 'example.com/pool': 1 }; }), message: `${file}: nodeSelector.example.com/pool: must be a string (got 1)` },
   { what: 'a node selector written as a list', text: devWith((c) => { c.nodeSelector = ['example.com/pool=bootstrap']; }), message: `${file}: nodeSelector: must be a mapping (got a list)` },
+  // The pods' PriorityClass.
+  { what: 'a PriorityClass name that is not a DNS-1123 subdomain', text: devWith((c) => { c.priorityClassName = 'Bootstrap Critical'; }), message: `${file}: priorityClassName: must be a DNS-1123 subdomain` },
   // The pods' pull Secrets.
   { what: 'a pull Secret name that is not a DNS-1123 subdomain', text: devWith((c) => { c.imagePullSecrets = ['Registry_Credentials']; }), message: `${file}: imagePullSecrets[0]: must be a DNS-1123 subdomain` },
   { what: 'a pull Secret listed twice', text: devWith((c) => { c.imagePullSecrets = ['registry', 'mirror', 'registry']; }), message: `${file}: imagePullSecrets[2]: duplicates imagePullSecrets[0] "registry": server-side apply keys the pod's list by name` },
@@ -86,7 +88,7 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
   { what: 'a duplicate repository', text: devWith((c) => { c.repositories.push({ name: 'apps', namespace: 'cozy-system' }); }), message: `${file}: repositories[3].name: duplicates repositories[1].name "apps"`, beyondJsonSchema: 'uniqueness by one field of the items' },
   { what: 'no repositories', text: devWith((c) => { c.repositories = []; }), message: `${file}: repositories: must list at least 1 item(s)` },
   { what: 'an admission policy switch that is a string', text: devWith((c) => { c.issuer.admissionPolicy = 'false'; }), message: `${file}: issuer.admissionPolicy: must be true or false (got "false")` },
-  { what: 'an unknown top-level field', text: devWith((c) => { c.endpoints = 'localhost:7445'; }), message: `${file}: endpoints: unknown field (allowed: endpoint, apiCAFile, assets, repositories, certificate, issuer, tolerations, nodeSelector, imagePullSecrets, flux, releases)` },
+  { what: 'an unknown top-level field', text: devWith((c) => { c.endpoints = 'localhost:7445'; }), message: `${file}: endpoints: unknown field (allowed: endpoint, apiCAFile, assets, repositories, certificate, issuer, tolerations, nodeSelector, priorityClassName, imagePullSecrets, flux, releases)` },
   { what: 'an unknown nested field', text: devWith((c) => { c.certificate.lifetime = 600; }), message: `${file}: certificate.lifetime: unknown field` },
   { what: 'a missing required field', text: devWith((c) => { delete c.certificate.commonName; }), message: `${file}: certificate.commonName: is required` },
   { what: 'a field of the wrong type', text: devWith((c) => { c.assets = 'cozy-system'; }), message: `${file}: assets: must be a mapping (got "cozy-system")` },

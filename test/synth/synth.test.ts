@@ -310,13 +310,19 @@ describe('GIVEN tolerations without an operator', () => {
   });
 });
 
-describe('GIVEN a config with a node selector', () => {
-  test('WHEN synthesized THEN both pods select those nodes, an empty label value included', () => {
+describe('GIVEN the dev cluster with pod settings', () => {
+  /** The pod specs of the assets server and the issuer's Job, with `change` applied to the config. */
+  const podSpecsWith = (change: (config: any) => void): any[] => {
+    const manifests = manifestsOf(renderCluster(parseClusterConfig('clusters/dev.yaml', devWith(change))));
+    return [find(manifests, 'StatefulSet', 'cozystack-assets', 'cozy-system').spec.template.spec, manifests.find((m) => m.kind === 'Job')!.spec.template.spec];
+  };
+
+  test('WHEN it has a node selector THEN both pods select those nodes, an empty label value included', () => {
     const nodeSelector = { 'node-role.kubernetes.io/control-plane': '', 'example.com/pool': 'Bootstrap_1' };
-    const manifests = manifestsOf(renderCluster(parseClusterConfig('clusters/dev.yaml', devWith((c) => { c.nodeSelector = nodeSelector; }))));
-    const statefulSet = find(manifests, 'StatefulSet', 'cozystack-assets', 'cozy-system');
-    for (const spec of [statefulSet.spec.template.spec, manifests.find((m) => m.kind === 'Job')!.spec.template.spec]) {
-      expect(spec.nodeSelector).toEqual(nodeSelector);
-    }
+    for (const spec of podSpecsWith((c) => { c.nodeSelector = nodeSelector; })) expect(spec.nodeSelector).toEqual(nodeSelector);
+  });
+
+  test('WHEN it names a PriorityClass THEN both pods name it', () => {
+    for (const spec of podSpecsWith((c) => { c.priorityClassName = 'system-cluster-critical'; })) expect(spec.priorityClassName).toBe('system-cluster-critical');
   });
 });
