@@ -32,6 +32,10 @@ describe('AssetsServer', () => {
       expect(pod).not.toHaveProperty('imagePullSecrets');
     });
 
+    test('WHEN synthesized THEN the server requests 10m CPU and 32Mi memory, and may use at most 128Mi', () => {
+      expect(pod.containers[0].resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } });
+    });
+
     test('WHEN nothing is granted THEN there is no reader Role or binding', () => {
       expect(kinds(manifests)).toEqual(['Service', 'StatefulSet']);
     });
@@ -51,6 +55,12 @@ describe('AssetsServer', () => {
   test('GIVEN a PriorityClass WHEN synthesized THEN the pod names it', () => {
     const manifests = synth((chart) => new AssetsServer(chart, 'Server', { ...props, priorityClassName: 'system-cluster-critical' }));
     expect(only(manifests, 'StatefulSet').spec.template.spec.priorityClassName).toBe('system-cluster-critical');
+  });
+
+  test('GIVEN resources WHEN synthesized THEN the container gets exactly those, without the defaults it leaves out', () => {
+    const resources = { requests: { cpu: '0.5' }, limits: { cpu: '1', memory: '1Gi' } };
+    const manifests = synth((chart) => new AssetsServer(chart, 'Server', { ...props, resources }));
+    expect(only(manifests, 'StatefulSet').spec.template.spec.containers[0].resources).toEqual(resources);
   });
 
   describe('GIVEN a server read by a User and by a ServiceAccount', () => {

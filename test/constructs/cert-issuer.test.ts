@@ -60,6 +60,10 @@ describe('CertIssuer', () => {
       expect(podOf(manifests)).not.toHaveProperty('imagePullSecrets');
     });
 
+    test('WHEN synthesized THEN the issuer requests 50m CPU and 64Mi memory, and may use at most 128Mi', () => {
+      expect(podOf(manifests).containers[0].resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } });
+    });
+
     test('WHEN synthesized THEN there is no CA ConfigMap and the pod mounts only its projected token', () => {
       expect(kinds(manifests)).not.toContain('ConfigMap');
       expect(podOf(manifests).volumes.map((volume: { name: string }) => volume.name)).toEqual(['api-access']);
@@ -116,6 +120,17 @@ describe('CertIssuer', () => {
 
   test('GIVEN a PriorityClass WHEN synthesized THEN the Job and the renewal CronJob name it', () => {
     for (const pod of podsOf(issuer({ priorityClassName: 'bootstrap-critical' }).manifests)) expect(pod.priorityClassName).toBe('bootstrap-critical');
+  });
+
+  test('GIVEN resources WHEN synthesized THEN the Job and the renewal CronJob get exactly those, without the defaults they leave out', () => {
+    const resources = { requests: { cpu: '100m', memory: '96Mi' } };
+    for (const pod of podsOf(issuer({ issuer: { resources } }).manifests)) expect(pod.containers[0].resources).toEqual(resources);
+  });
+
+  test('GIVEN a memory request above its limit WHEN the app is synthesized THEN the error names the request and the limit', () => {
+    expect(() => issuer({ issuer: { resources: { requests: { memory: '256Mi' }, limits: { memory: '128Mi' } } } })).toThrow(
+      '[test/Issuer] issuer.resources.requests.memory must be at most the memory limit 128Mi, as the API requires (got "256Mi")',
+    );
   });
 
   test('GIVEN admissionPolicy off WHEN synthesized THEN there is no ValidatingAdmissionPolicy or binding', () => {

@@ -88,6 +88,21 @@ const SYSTEM_PRIORITY_CLASSES = ['system-node-critical', 'system-cluster-critica
 const priorityClassName = fc.oneof(fc.constantFrom(...SYSTEM_PRIORITY_CLASSES), subdomain(253).filter((name) => !name.startsWith('system-')));
 const interval = fc.oneof(fc.constantFrom('5m', '1h30m', '90s', '1.5h', '250ms'), fc.integer({ min: 1, max: 1000 }).map((n) => `${n}s`));
 const optionalField = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
+/** An amount as written, with the value the API server reads it as, so that a request can be kept at most its limit. */
+interface Amount { readonly text: string | number; readonly value: number }
+/** CPU in millicores, written as users do: `250m`, `0.25` (a YAML number) or `250e-3`. */
+const cpu = fc.integer({ min: 0, max: 64_000 }).chain((milli) => fc.constantFrom<Amount>(
+  { text: `${milli}m`, value: milli }, { text: milli / 1000, value: milli }, { text: `${milli}e-3`, value: milli },
+));
+const MEMORY_UNITS = [['Ki', 2 ** 10], ['Mi', 2 ** 20], ['Gi', 2 ** 30], ['k', 1e3], ['M', 1e6], ['G', 1e9], ['e6', 1e6], ['', 1]] as const;
+const memory = fc.tuple(fc.integer({ min: 0, max: 4096 }), fc.constantFrom(...MEMORY_UNITS)).map(([n, [suffix, unit]]): Amount => ({ text: `${n}${suffix}`, value: n * unit }));
+/** A container's resources: any of the four amounts may be left out, and no request is above its limit. */
+const resources = fc.tuple(optionalField(cpu), optionalField(cpu), optionalField(memory), optionalField(memory)).map(([cpuA, cpuB, memoryA, memoryB]) => {
+  const ordered = (a?: Amount, b?: Amount) => (a && b && a.value > b.value ? [b, a] : [a, b]);
+  const [cpuRequest, cpuLimit] = ordered(cpuA, cpuB);
+  const [memoryRequest, memoryLimit] = ordered(memoryA, memoryB);
+  return { requests: { cpu: cpuRequest?.text, memory: memoryRequest?.text }, limits: { cpu: cpuLimit?.text, memory: memoryLimit?.text } };
+});
 const flux = fc.record({
   url: fc.constantFrom('https://git.example.org/fleet.git', 'ssh://git@git.example.org:2222/platform/fleet', 'http://127.0.0.1:3000/fleet.git'),
   branch: optionalField(fc.constantFrom('main', 'release/2026.11', 'env_prod-1')),
@@ -113,7 +128,7 @@ const releasesFrom = (repositories: readonly string[]) => fc.uniqueArray(fc.reco
 const validConfig = fc.record({
   endpoint: fc.oneof(fc.constantFrom('localhost:7445', '[fd00::1]:6443', '10.1.2.3:443'), fc.tuple(subdomain(200), fc.integer({ min: 1, max: 65535 })).map(([host, port]) => `${host}:${port}`)),
   assetsNamespace: dnsLabel(63),
-  assets: fc.record({ name: dnsLabel(52, lower), image, port: optionalField(fc.integer({ min: 1024, max: 65535 })) }),
+  assets: fc.record({ name: dnsLabel(52, lower), image, port: optionalField(fc.integer({ min: 1024, max: 65535 })), resources: optionalField(resources) }),
   repositories: fc.uniqueArray(fc.record({ name: dnsLabel(63), namespace: optionalField(dnsLabel(63)), interval: optionalField(interval) }), { minLength: 1, maxLength: 4, selector: (repo) => repo.name }),
   certificate: fc.record({
     commonName,
@@ -126,6 +141,7 @@ const validConfig = fc.record({
     timeoutSeconds: optionalField(fc.integer(range(ISSUER_FIELDS.timeoutSeconds.schema.json))),
     renewalSchedule: optionalField(schedule),
     admissionPolicy: optionalField(fc.boolean()),
+    resources: optionalField(resources),
   }),
   tolerations: optionalField(fc.array(toleration, { maxLength: 3 })),
   nodeSelector: optionalField(fc.dictionary(qualifiedName, labelValue, { maxKeys: 3, noNullPrototype: true })),
@@ -163,9 +179,11 @@ const badValue = fc.constantFrom<unknown>(
 );
 const fieldPaths = [
   ['endpoint'], ['apiCAFile'], ['assets'], ['assets', 'namespace'], ['assets', 'name'], ['assets', 'image'], ['assets', 'port'],
+  ['assets', 'resources'], ['assets', 'resources', 'requests', 'cpu'], ['assets', 'resources', 'limits', 'memory'],
   ['repositories'], ['repositories', 0], ['repositories', 0, 'name'], ['repositories', 0, 'namespace'], ['repositories', 0, 'interval'],
   ['certificate', 'commonName'], ['certificate', 'secretName'], ['certificate', 'expirationSeconds'], ['certificate', 'keyBits'],
   ['issuer', 'image'], ['issuer', 'timeoutSeconds'], ['issuer', 'renewalSchedule'], ['issuer', 'admissionPolicy'],
+  ['issuer', 'resources', 'requests'], ['issuer', 'resources', 'requests', 'memory'], ['issuer', 'resources', 'limits', 'cpu'],
   ['tolerations'], ['tolerations', 0], ['tolerations', 0, 'key'], ['tolerations', 0, 'operator'], ['tolerations', 0, 'value'],
   ['tolerations', 0, 'effect'], ['tolerations', 0, 'tolerationSeconds'],
   // A bad value under a label key, and a key that is no label key.

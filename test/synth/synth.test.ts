@@ -322,6 +322,12 @@ describe('GIVEN the dev cluster with pod settings', () => {
     for (const spec of podSpecsWith((c) => { c.nodeSelector = nodeSelector; })) expect(spec.nodeSelector).toEqual(nodeSelector);
   });
 
+  test('WHEN it sets issuer.resources THEN the issuer gets exactly those, a YAML number as its text, and the server keeps its defaults', () => {
+    const [server, issuer] = podSpecsWith((c) => { c.issuer.resources = { requests: { cpu: 1, memory: '100M' } }; });
+    expect(issuer!.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '100M' } });
+    expect(server!.containers[0].resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } });
+  });
+
   test('WHEN it names a PriorityClass THEN both pods name it', () => {
     for (const spec of podSpecsWith((c) => { c.priorityClassName = 'system-cluster-critical'; })) expect(spec.priorityClassName).toBe('system-cluster-critical');
   });
