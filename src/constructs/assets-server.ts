@@ -2,7 +2,7 @@ import { Lazy } from 'cdk8s';
 import { type ISubject, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ASSETS_FIELDS } from '../contract/settings.ts';
-import { type Input, object } from '../contract/settings-schema.ts';
+import { type Input, object, type Output } from '../contract/settings-schema.ts';
 import { bootstrapPodPlacement, POD } from './bootstrap-pod.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
 import { assetsPodName } from './names.ts';
@@ -16,6 +16,17 @@ const PROPS = object({ ...ASSETS_FIELDS, ...POD.fields });
  * Its namespace's pods need Pod Security `privileged`; the pod is always `<name>-0`.
  */
 export type AssetsServerProps = Input<typeof PROPS>;
+
+/**
+ * A bootstrap pod's `resources` setting (the server's or the issuer's) as its container's
+ * requirements; what the setting leaves out is not written.
+ */
+export function containerResources(resources: Output<typeof PROPS>['resources']): k8s.ResourceRequirements {
+  const quantities = (amounts: Readonly<Record<string, string | undefined>> | undefined) => amounts && Object.fromEntries(Object.entries(amounts)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, amount]) => [name, k8s.Quantity.fromString(amount)]));
+  return { requests: quantities(resources.requests), limits: quantities(resources.limits) };
+}
 
 /**
  * The in-cluster HTTP server that holds the Helm charts Flux installs first. It runs on the host
@@ -84,10 +95,7 @@ export class AssetsServer extends Construct {
               ports: [{ name: 'http', containerPort: this.port, hostPort: this.port, protocol: 'TCP' }],
               readinessProbe: probe(3),
               livenessProbe: probe(6),
-              resources: {
-                requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
-                limits: { memory: k8s.Quantity.fromString('128Mi') },
-              },
+              resources: containerResources(settings.resources),
               securityContext: RESTRICTED_CONTAINER_SECURITY,
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             }],

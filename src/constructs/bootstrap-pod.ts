@@ -24,9 +24,15 @@ export function podSettingsOf(settings: PodSettings): PodSettings {
   return Object.fromEntries(Object.keys(POD.fields).map((key) => [key, settings[key as keyof PodSettings]])) as PodSettings;
 }
 
-/** Where a bootstrap pod may run: the fields of its pod spec that the pod settings decide. */
-export function bootstrapPodPlacement(pod: PodSettings): Pick<k8s.PodSpec, 'tolerations'> {
-  return { tolerations: [...BOOTSTRAP_TOLERATIONS, ...pod.tolerations.map(withOperator)] };
+/** Where a bootstrap pod may run and how it pulls: the fields of its pod spec that the pod settings decide. */
+export function bootstrapPodPlacement(pod: PodSettings): Pick<k8s.PodSpec, 'tolerations' | 'nodeSelector' | 'priorityClassName' | 'imagePullSecrets'> {
+  return {
+    tolerations: [...BOOTSTRAP_TOLERATIONS, ...pod.tolerations.map(withOperator)],
+    priorityClassName: pod.priorityClassName,
+    // None is no field: cdk8s would write an empty selector or list as `{}` or `[]`.
+    nodeSelector: Object.keys(pod.nodeSelector).length > 0 ? pod.nodeSelector : undefined,
+    imagePullSecrets: pod.imagePullSecrets.length > 0 ? pod.imagePullSecrets.map((name) => ({ name })) : undefined,
+  };
 }
 
 /**

@@ -6,6 +6,7 @@ import { FINAL_EXIT_CODES, ISSUER_SERVICE_ACCOUNT_NAME } from '../contract/issue
 import { ISSUER_ARGS, toIssuerArgs } from '../contract/issuer-flags.ts';
 import { ASSETS_FIELDS, BOOTSTRAP } from '../contract/settings.ts';
 import { type Input, object, type Output } from '../contract/settings-schema.ts';
+import { containerResources } from './assets-server.ts';
 import { bootstrapPodPlacement, POD } from './bootstrap-pod.ts';
 import { CertIssuerAccess } from './cert-issuer-access.ts';
 import { CsrAdmissionPolicy } from './csr-admission-policy.ts';
@@ -163,10 +164,7 @@ export class CertIssuer extends Construct {
           { name: 'KUBERNETES_SERVICE_HOST', value: settings.endpoint.serviceHost },
           { name: 'KUBERNETES_SERVICE_PORT', value: String(settings.endpoint.port) },
         ],
-        resources: {
-          requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
-          limits: { memory: k8s.Quantity.fromString('128Mi') },
-        },
+        resources: containerResources(settings.issuer.resources),
         securityContext: RESTRICTED_CONTAINER_SECURITY,
         volumeMounts: [
           { name: 'api-access', mountPath: TOKEN_MOUNT_DIR, readOnly: true },

@@ -117,6 +117,27 @@ export function mapping(): Schema<Readonly<Record<string, unknown>>> {
   };
 }
 
+/**
+ * A mapping of strings to strings, such as a node selector's labels: each key is checked by
+ * `keyRule` and each value by `valueRule`, and a problem with either is reported at the key.
+ */
+export function stringMap(keyRule: TextRule, valueRule: TextRule): Schema<Readonly<Record<string, string>>> {
+  const value = text(valueRule);
+  return {
+    parse: (raw, path, issues) => {
+      if (!isMapping(raw)) return report(issues, path, `must be a mapping (got ${describe(raw)})`);
+      const before = issues.length;
+      for (const [key, entry] of Object.entries(raw)) {
+        const keyProblem = textProblem(keyRule, key);
+        if (keyProblem !== undefined) report(issues, join(path, key), `key ${keyProblem}`);
+        value.parse(entry, join(path, key), issues);
+      }
+      return issues.length === before ? (raw as Record<string, string>) : undefined;
+    },
+    json: { type: 'object', propertyNames: text(keyRule).json, additionalProperties: value.json },
+  };
+}
+
 /** A whole number from `min` to `max`, inclusive. */
 export function integer(range: { readonly min: number; readonly max: number }): Schema<number> {
   return {
@@ -140,12 +161,13 @@ export function oneOf<T extends string | number>(allowed: readonly T[]): Schema<
 }
 
 /**
- * A list whose items all match `item`. With `uniqueBy`, no two items may have the same value of
- * that field; JSON Schema cannot state this, so only the check enforces it.
+ * A list whose items all match `item`. With `uniqueItems`, no two items may be equal (items that
+ * are strings). With `uniqueBy`, no two items may have the same value of that field; JSON Schema
+ * cannot state this, so only the check enforces it.
  */
 export function array<T, I>(
   item: Schema<T, I>,
-  options: { readonly minItems?: number; readonly uniqueBy?: string; readonly why?: string } = {},
+  options: { readonly minItems?: number; readonly uniqueItems?: boolean; readonly uniqueBy?: string; readonly why?: string } = {},
 ): Schema<T[], readonly I[]> {
   const minItems = options.minItems ?? 0;
   return {
@@ -154,23 +176,26 @@ export function array<T, I>(
       const before = issues.length;
       if (value.length < minItems) report(issues, path, `must list at least ${minItems} item(s)`);
       const items = value.map((element, index) => item.parse(element, `${path}[${index}]`, issues));
+      if (options.uniqueItems) reportDuplicates(value, path, undefined, options.why ?? '', issues);
       if (options.uniqueBy !== undefined) reportDuplicates(value, path, options.uniqueBy, options.why ?? '', issues);
       return issues.length === before ? (items as T[]) : undefined;
     },
     fill: (value) => value.map((element) => (item.fill ? item.fill(element) : (element as unknown as T))),
-    json: { type: 'array', items: item.json, ...(minItems > 0 ? { minItems } : {}) },
+    json: { type: 'array', items: item.json, ...(minItems > 0 ? { minItems } : {}), ...(options.uniqueItems ? { uniqueItems: true } : {}) },
     item,
   };
 }
 
-function reportDuplicates(items: readonly unknown[], path: string, key: string, why: string, issues: ConfigIssue[]): void {
+/** Reports each item whose string, or whose string field `key`, an earlier item already has. */
+function reportDuplicates(items: readonly unknown[], path: string, key: string | undefined, why: string, issues: ConfigIssue[]): void {
   const firstIndex = new Map<unknown, number>();
+  const at = (index: number) => `${path}[${index}]${key === undefined ? '' : `.${key}`}`;
   items.forEach((element, index) => {
-    const value = isMapping(element) ? element[key] : undefined;
+    const value = key === undefined ? element : isMapping(element) ? element[key] : undefined;
     if (typeof value !== 'string') return;
     const earlier = firstIndex.get(value);
     if (earlier === undefined) firstIndex.set(value, index);
-    else report(issues, `${path}[${index}].${key}`, `duplicates ${path}[${earlier}].${key} ${JSON.stringify(value)}${why ? `: ${why}` : ''}`);
+    else report(issues, at(index), `duplicates ${at(earlier)} ${JSON.stringify(value)}${why ? `: ${why}` : ''}`);
   });
 }
 

@@ -13,8 +13,10 @@ import {
   CHART_NAME, COMMON_NAME, FILE_PATH, FLUX_DURATION, GIT_BRANCH, GIT_URL, ORGANIZATION, PINNED_IMAGE, RELEASE_NAME, REPOSITORY_PATH,
 } from './formats.ts';
 import { KEY_BITS } from './issuer-api.ts';
-import { DNS_LABEL, DNS_SUBDOMAIN, LABEL_VALUE, QUALIFIED_NAME, SECRET_NAME, STATEFULSET_NAME } from './names.ts';
-import { array, boolean, converted, type Input, integer, mapping, object, oneOf, optional, type Output, required, text } from './settings-schema.ts';
+import { DNS_LABEL, DNS_SUBDOMAIN, LABEL_VALUE, QUALIFIED_NAME, SECRET_NAME, STATEFULSET_NAME, type TextRule, textProblem } from './names.ts';
+import {
+  array, boolean, converted, type Input, integer, mapping, object, oneOf, optional, type Output, report, required, type Schema, stringMap, text,
+} from './settings-schema.ts';
 import { semverRangeProblem, VERSION_RANGE } from './semver-range.ts';
 
 /** How often Flux re-reads a source or checks a release, unless a setting says otherwise. */
@@ -25,12 +27,106 @@ export const ENDPOINT_FIELD = required(
   '`host:port` of the API endpoint Flux and the issuer use, e.g. `localhost:7445` or `api.example.org:6443`. No scheme, no path; IPv6 in brackets.',
 );
 
+/**
+ * A request or limit, as the API server parses a quantity (k8s.io/apimachinery resource.ParseQuantity):
+ * a decimal number, then a decimal or binary SI suffix or a decimal exponent. Without a sign, as
+ * neither may be negative. An exponent of at most 3 digits holds every number YAML can write (a
+ * double reaches e308); the API server would cut a longer one to 32 bits. No real amount comes
+ * near 64 characters.
+ */
+const QUANTITY: TextRule = {
+  what: 'a quantity such as 100m, 0.5, 64Mi or 1e9 (a number without sign, then n, u, m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei or an exponent e<n> of 1 to 3 digits)',
+  pattern: /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[KMGTPE]i|[numkMGTPE]|[eE][-+]?[0-9]{1,3})?$/,
+  maxLength: 64,
+};
+/** The SI suffixes, from 10^-9 up in steps of 10^3, and the binary ones, from 2^10 up in steps of 2^10. */
+const DECIMAL_SUFFIXES = ['n', 'u', 'm', '', 'k', 'M', 'G', 'T', 'P', 'E'];
+const BINARY_SUFFIXES = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+/** The API server caps a quantity with a binary suffix at 2^63 - 1 (in billionths here). */
+const MAX_BINARY_NANOS = (2n ** 63n - 1n) * 10n ** 9n;
+
+/** YAML reads `cpu: 1` or `cpu: 0.5` as a number; it is the quantity its text is. */
+const quantityText = (value: unknown): unknown => (typeof value === 'number' ? String(value) : value);
+
+const QUANTITY_VALUE: Schema<string> = {
+  parse: (value, path, issues) => text(QUANTITY).parse(quantityText(value), path, issues),
+  json: { anyOf: [text(QUANTITY).json, { type: 'number', minimum: 0 }] },
+};
+
+/**
+ * The amount the API server reads a valid `quantity` as, in billionths: rounded up to a whole
+ * billionth and, with a binary suffix, capped, as ParseQuantity does. So a request is above its
+ * limit here exactly when the API server says so.
+ */
+function nanos(quantity: string): bigint {
+  const [, whole, fraction = '', suffix = ''] = /^([0-9]*)(?:\.([0-9]*))?(.*)$/.exec(quantity)!;
+  const binaryPower = (BINARY_SUFFIXES.indexOf(suffix) + 1) * 10;
+  const decimal = DECIMAL_SUFFIXES.indexOf(suffix);
+  const exponent = binaryPower > 0 ? 0 : decimal >= 0 ? (decimal - 3) * 3 : Number(suffix.slice(1));
+  const scale = 9 - fraction.length + exponent;
+  const amount = BigInt(`${whole}${fraction}` || '0') * 2n ** BigInt(binaryPower);
+  const divisor = 10n ** BigInt(Math.max(-scale, 0));
+  const rounded = (amount * 10n ** BigInt(Math.max(scale, 0)) + divisor - 1n) / divisor;
+  return binaryPower > 0 && rounded > MAX_BINARY_NANOS ? MAX_BINARY_NANOS : rounded;
+}
+
+const COMPUTE_RESOURCES = object({
+  cpu: optional(QUANTITY_VALUE, 'CPU in cores, e.g. `100m` or `0.5`.'),
+  memory: optional(QUANTITY_VALUE, 'Memory in bytes, e.g. `64Mi` or `1G`.'),
+});
+const RESOURCE_REQUIREMENTS = object({
+  requests: optional(COMPUTE_RESOURCES, 'What the scheduler reserves for the container.'),
+  limits: optional(COMPUTE_RESOURCES, 'What the container may use at most.'),
+});
+type ResourceRequirements = Input<typeof RESOURCE_REQUIREMENTS>;
+
+/**
+ * A container's resources, with the API's rule that a request is at most its limit, checked on
+ * the value as written so that it is reported beside any other problem. It has no `fields`: a
+ * value replaces the default as a whole, so the reference shows it as one field.
+ */
+const RESOURCES: Schema<Output<typeof RESOURCE_REQUIREMENTS>, ResourceRequirements> = {
+  parse: (value, path, issues) => {
+    const before = issues.length;
+    const parsed = RESOURCE_REQUIREMENTS.parse(value, path, issues);
+    const written = (section: 'requests' | 'limits', resource: 'cpu' | 'memory'): string | undefined => {
+      const amount = quantityText((value as Record<string, Record<string, unknown> | undefined> | undefined)?.[section]?.[resource]);
+      return typeof amount === 'string' && textProblem(QUANTITY, amount) === undefined ? amount : undefined;
+    };
+    for (const resource of ['cpu', 'memory'] as const) {
+      const request = written('requests', resource);
+      const limit = written('limits', resource);
+      if (request !== undefined && limit !== undefined && nanos(request) > nanos(limit)) {
+        report(issues, `${path}.requests.${resource}`, `must be at most the ${resource} limit ${limit}, as the API requires (got ${JSON.stringify(request)})`);
+      }
+    }
+    return issues.length === before ? parsed : undefined;
+  },
+  fill: RESOURCE_REQUIREMENTS.fill,
+  json: RESOURCE_REQUIREMENTS.json,
+};
+
+/** A value as YAML's flow style writes it, for the reference: `{requests: {cpu: 10m}}`. */
+const flowText = (value: object): string =>
+  `{${Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${typeof v === 'object' ? flowText(v) : String(v)}`).join(', ')}}`;
+
+/** The `resources` setting of one bootstrap pod's container, `defaults` when it is absent. */
+function resourcesField(pod: string, defaults: ResourceRequirements) {
+  return optional(
+    RESOURCES,
+    `CPU and memory of ${pod}'s container: \`requests\` and \`limits\`, each with \`cpu\` and \`memory\`, quantities such as \`100m\`, \`0.5\` or \`64Mi\`; a request at most its limit. A value replaces the default as a whole: what it leaves out is not set.`,
+    RESOURCE_REQUIREMENTS.fill(defaults),
+    `\`${flowText(defaults)}\``,
+  );
+}
+
 export const ASSETS_FIELDS = {
   namespace: required(text(DNS_LABEL), 'Namespace of the assets StatefulSet, the reader Role and the issuer. Labelled Pod Security `privileged` (hostNetwork).'),
   name: required(text(STATEFULSET_NAME), 'StatefulSet and headless Service name (at most 52 characters); the pod is always `<name>-0`.'),
   image: required(text(PINNED_IMAGE), 'Static HTTP server image that serves `/repos/<repo>/index.yaml`. Pinned by digest or a tag other than `latest`.'),
   // The server runs as non-root with every capability dropped, so it cannot bind below 1024.
   port: optional(integer({ min: 1024, max: 65535 }), 'Container and host port, 1024–65535 (the server runs as non-root).', 8123),
+  resources: resourcesField('the server', { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } }),
 };
 
 export const REPOSITORY_FIELDS = {
@@ -57,6 +153,7 @@ export const ISSUER_FIELDS = {
   // Four times a day, off the full hour that other CronJobs crowd.
   renewalSchedule: optional(text(CRON_SCHEDULE, cronRangeProblem), 'Cron schedule (UTC) of the renewal CronJob.', '17 */6 * * *'),
   admissionPolicy: optional(boolean(), "Synthesize the ValidatingAdmissionPolicy that lets the issuer's ServiceAccount create and approve nothing but its own CSRs for `certificate.commonName` (see [Security model](#security-model)). Needs Kubernetes 1.30 or later; set `false` only on older clusters, which then trust the assets namespace like cluster-admin.", true),
+  resources: resourcesField('the issuer', { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } }),
 };
 
 /** The API's rules for a toleration (k8s.io/kubernetes pkg/apis/core/validation, ValidateTolerations). */
@@ -73,9 +170,23 @@ export const TOLERATION = object({
   { when: { field: 'tolerationSeconds', is: 'present' }, then: { field: 'effect', equals: 'NoExecute' }, message: 'must be NoExecute when tolerationSeconds is set (the API refuses tolerationSeconds with any other effect)' },
 ]);
 
+/**
+ * A node label's value in a selector. IsValidLabelValue takes the empty value, and selectors
+ * need it: `node-role.kubernetes.io/control-plane: ""` is how that label is set.
+ */
+const NODE_LABEL_VALUE: TextRule = {
+  what: LABEL_VALUE.what.replace('a label value (', 'a label value (empty, or '),
+  pattern: new RegExp(`^(?:${LABEL_VALUE.pattern.source.slice(1, -1)})?$`),
+  minLength: 0,
+  maxLength: LABEL_VALUE.maxLength,
+};
+
 /** Where and how the bootstrap's pods (the assets server and the issuer) are scheduled and pulled. */
 export const POD_FIELDS = {
   tolerations: optional(array(TOLERATION), 'Extra tolerations for both pods, added to the built-in ones (not-ready, unreachable, network-unavailable, uninitialized, control-plane, `node.cilium.io/agent-not-ready`).', [], 'none'),
+  nodeSelector: optional(stringMap(QUALIFIED_NAME, NODE_LABEL_VALUE), 'Labels a node must carry to run either pod, e.g. `node-role.kubernetes.io/control-plane: ""` to keep both on control-plane nodes. Keys are qualified names; values are label values, which may be empty.', {}, 'none'),
+  priorityClassName: optional(text(DNS_SUBDOMAIN), 'PriorityClass of both pods, e.g. `system-cluster-critical` or one of your own, so that they are scheduled ahead of what they bootstrap. It must exist; where a ResourceQuota admission config limits the `system-*` classes, a ResourceQuota in `assets.namespace` must allow it.', undefined, "none: the cluster's default priority"),
+  imagePullSecrets: optional(array(text(DNS_SUBDOMAIN), { uniqueItems: true, why: "server-side apply keys the pod's list by name" }), 'Secrets in `assets.namespace` (`kubernetes.io/dockerconfigjson`) that both pods pull their images with, for a private registry. Created by hand; never in Git.', [], 'none'),
 };
 
 export const FLUX_FIELDS = {

@@ -26,9 +26,41 @@ describe('AssetsServer', () => {
       ].map((key) => ({ key, operator: 'Exists' })));
     });
 
+    test('WHEN synthesized THEN the pod selects no nodes, names no PriorityClass and no pull Secret', () => {
+      expect(pod).not.toHaveProperty('nodeSelector');
+      expect(pod).not.toHaveProperty('priorityClassName');
+      expect(pod).not.toHaveProperty('imagePullSecrets');
+    });
+
+    test('WHEN synthesized THEN the server requests 10m CPU and 32Mi memory, and may use at most 128Mi', () => {
+      expect(pod.containers[0].resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } });
+    });
+
     test('WHEN nothing is granted THEN there is no reader Role or binding', () => {
       expect(kinds(manifests)).toEqual(['Service', 'StatefulSet']);
     });
+  });
+
+  test('GIVEN pull Secrets WHEN synthesized THEN the pod pulls with each of them', () => {
+    const manifests = synth((chart) => new AssetsServer(chart, 'Server', { ...props, imagePullSecrets: ['registry', 'mirror.example.org'] }));
+    expect(only(manifests, 'StatefulSet').spec.template.spec.imagePullSecrets).toEqual([{ name: 'registry' }, { name: 'mirror.example.org' }]);
+  });
+
+  test('GIVEN a node selector WHEN synthesized THEN the pod selects those nodes, an empty label value included', () => {
+    const nodeSelector = { 'node-role.kubernetes.io/control-plane': '', 'topology.kubernetes.io/zone': 'eu-1a' };
+    const manifests = synth((chart) => new AssetsServer(chart, 'Server', { ...props, nodeSelector }));
+    expect(only(manifests, 'StatefulSet').spec.template.spec.nodeSelector).toEqual(nodeSelector);
+  });
+
+  test('GIVEN a PriorityClass WHEN synthesized THEN the pod names it', () => {
+    const manifests = synth((chart) => new AssetsServer(chart, 'Server', { ...props, priorityClassName: 'system-cluster-critical' }));
+    expect(only(manifests, 'StatefulSet').spec.template.spec.priorityClassName).toBe('system-cluster-critical');
+  });
+
+  test('GIVEN resources WHEN synthesized THEN the container gets exactly those, without the defaults it leaves out', () => {
+    const resources = { requests: { cpu: '0.5' }, limits: { cpu: '1', memory: '1Gi' } };
+    const manifests = synth((chart) => new AssetsServer(chart, 'Server', { ...props, resources }));
+    expect(only(manifests, 'StatefulSet').spec.template.spec.containers[0].resources).toEqual(resources);
   });
 
   describe('GIVEN a server read by a User and by a ServiceAccount', () => {

@@ -30,6 +30,8 @@ function issuer(props: Overrides = {}): { manifests: Manifest[]; construct: Cert
 }
 
 const podOf = (manifests: Manifest[]) => only(manifests, 'Job').spec.template.spec;
+/** The pod specs of the Job and of the renewal CronJob, which the pod settings shape alike. */
+const podsOf = (manifests: Manifest[]) => [podOf(manifests), only(manifests, 'CronJob').spec.jobTemplate.spec.template.spec];
 // The first arg is the command, `ensure`; the contract's parser reads what follows it.
 const argsOf = (manifests: Manifest[]) => parseIssuerArgs(podOf(manifests).containers[0].args.slice(1), {});
 const rolesIn = (manifests: Manifest[], namespace: string) => manifests.filter((m) => m.kind === 'Role' && m.metadata.namespace === namespace);
@@ -50,6 +52,16 @@ describe('CertIssuer', () => {
         refreshHelmRepositories: [],
         logFormat: 'json',
       });
+    });
+
+    test('WHEN synthesized THEN the pod selects no nodes, names no PriorityClass and no pull Secret', () => {
+      expect(podOf(manifests)).not.toHaveProperty('nodeSelector');
+      expect(podOf(manifests)).not.toHaveProperty('priorityClassName');
+      expect(podOf(manifests)).not.toHaveProperty('imagePullSecrets');
+    });
+
+    test('WHEN synthesized THEN the issuer requests 50m CPU and 64Mi memory, and may use at most 128Mi', () => {
+      expect(podOf(manifests).containers[0].resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } });
     });
 
     test('WHEN synthesized THEN there is no CA ConfigMap and the pod mounts only its projected token', () => {
@@ -93,6 +105,32 @@ describe('CertIssuer', () => {
       { apiGroups: ['source.toolkit.fluxcd.io'], resources: ['helmrepositories'], resourceNames: ['cilium'], verbs: ['get', 'patch'] },
     );
     expect(rolesIn(manifests, 'cozy-system')[0]!.rules).toHaveLength(2);
+  });
+
+  test('GIVEN pull Secrets WHEN synthesized THEN the Job and the renewal CronJob pull with each of them', () => {
+    for (const pod of podsOf(issuer({ imagePullSecrets: ['registry', 'mirror.example.org'] }).manifests)) {
+      expect(pod.imagePullSecrets).toEqual([{ name: 'registry' }, { name: 'mirror.example.org' }]);
+    }
+  });
+
+  test('GIVEN a node selector WHEN synthesized THEN the Job and the renewal CronJob select those nodes', () => {
+    const nodeSelector = { 'node-role.kubernetes.io/control-plane': '', 'topology.kubernetes.io/zone': 'eu-1a' };
+    for (const pod of podsOf(issuer({ nodeSelector }).manifests)) expect(pod.nodeSelector).toEqual(nodeSelector);
+  });
+
+  test('GIVEN a PriorityClass WHEN synthesized THEN the Job and the renewal CronJob name it', () => {
+    for (const pod of podsOf(issuer({ priorityClassName: 'bootstrap-critical' }).manifests)) expect(pod.priorityClassName).toBe('bootstrap-critical');
+  });
+
+  test('GIVEN resources WHEN synthesized THEN the Job and the renewal CronJob get exactly those, without the defaults they leave out', () => {
+    const resources = { requests: { cpu: '100m', memory: '96Mi' } };
+    for (const pod of podsOf(issuer({ issuer: { resources } }).manifests)) expect(pod.containers[0].resources).toEqual(resources);
+  });
+
+  test('GIVEN a memory request above its limit WHEN the app is synthesized THEN the error names the request and the limit', () => {
+    expect(() => issuer({ issuer: { resources: { requests: { memory: '256Mi' }, limits: { memory: '128Mi' } } } })).toThrow(
+      '[test/Issuer] issuer.resources.requests.memory must be at most the memory limit 128Mi, as the API requires (got "256Mi")',
+    );
   });
 
   test('GIVEN admissionPolicy off WHEN synthesized THEN there is no ValidatingAdmissionPolicy or binding', () => {

@@ -81,8 +81,28 @@ const toleration = fc.record({
   const tolerationSeconds = t.effect === 'NoExecute' ? t.tolerationSeconds : undefined;
   return Object.fromEntries(Object.entries({ key: t.key, operator, value, effect: t.effect, tolerationSeconds }).filter(([, v]) => v !== undefined));
 });
+/** A label value: empty, or up to 63 characters, with the upper case and '_' that names do not have. */
+const labelValue = fc.oneof(fc.constant(''), dnsLabel(63), fc.constantFrom('Bootstrap', 'pool_1', 'v1.2.3', 'A'));
+/** The PriorityClasses every API server creates for itself; no other class may be named `system-*`. */
+const SYSTEM_PRIORITY_CLASSES = ['system-node-critical', 'system-cluster-critical'];
+const priorityClassName = fc.oneof(fc.constantFrom(...SYSTEM_PRIORITY_CLASSES), subdomain(253).filter((name) => !name.startsWith('system-')));
 const interval = fc.oneof(fc.constantFrom('5m', '1h30m', '90s', '1.5h', '250ms'), fc.integer({ min: 1, max: 1000 }).map((n) => `${n}s`));
 const optionalField = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
+/** An amount as written, with the value the API server reads it as, so that a request can be kept at most its limit. */
+interface Amount { readonly text: string | number; readonly value: number }
+/** CPU in millicores, written as users do: `250m`, `0.25` (a YAML number) or `250e-3`. */
+const cpu = fc.integer({ min: 0, max: 64_000 }).chain((milli) => fc.constantFrom<Amount>(
+  { text: `${milli}m`, value: milli }, { text: milli / 1000, value: milli }, { text: `${milli}e-3`, value: milli },
+));
+const MEMORY_UNITS = [['Ki', 2 ** 10], ['Mi', 2 ** 20], ['Gi', 2 ** 30], ['k', 1e3], ['M', 1e6], ['G', 1e9], ['e6', 1e6], ['', 1]] as const;
+const memory = fc.tuple(fc.integer({ min: 0, max: 4096 }), fc.constantFrom(...MEMORY_UNITS)).map(([n, [suffix, unit]]): Amount => ({ text: `${n}${suffix}`, value: n * unit }));
+/** A container's resources: any of the four amounts may be left out, and no request is above its limit. */
+const resources = fc.tuple(optionalField(cpu), optionalField(cpu), optionalField(memory), optionalField(memory)).map(([cpuA, cpuB, memoryA, memoryB]) => {
+  const ordered = (a?: Amount, b?: Amount) => (a && b && a.value > b.value ? [b, a] : [a, b]);
+  const [cpuRequest, cpuLimit] = ordered(cpuA, cpuB);
+  const [memoryRequest, memoryLimit] = ordered(memoryA, memoryB);
+  return { requests: { cpu: cpuRequest?.text, memory: memoryRequest?.text }, limits: { cpu: cpuLimit?.text, memory: memoryLimit?.text } };
+});
 const flux = fc.record({
   url: fc.constantFrom('https://git.example.org/fleet.git', 'ssh://git@git.example.org:2222/platform/fleet', 'http://127.0.0.1:3000/fleet.git'),
   branch: optionalField(fc.constantFrom('main', 'release/2026.11', 'env_prod-1')),
@@ -108,7 +128,7 @@ const releasesFrom = (repositories: readonly string[]) => fc.uniqueArray(fc.reco
 const validConfig = fc.record({
   endpoint: fc.oneof(fc.constantFrom('localhost:7445', '[fd00::1]:6443', '10.1.2.3:443'), fc.tuple(subdomain(200), fc.integer({ min: 1, max: 65535 })).map(([host, port]) => `${host}:${port}`)),
   assetsNamespace: dnsLabel(63),
-  assets: fc.record({ name: dnsLabel(52, lower), image, port: optionalField(fc.integer({ min: 1024, max: 65535 })) }),
+  assets: fc.record({ name: dnsLabel(52, lower), image, port: optionalField(fc.integer({ min: 1024, max: 65535 })), resources: optionalField(resources) }),
   repositories: fc.uniqueArray(fc.record({ name: dnsLabel(63), namespace: optionalField(dnsLabel(63)), interval: optionalField(interval) }), { minLength: 1, maxLength: 4, selector: (repo) => repo.name }),
   certificate: fc.record({
     commonName,
@@ -121,8 +141,12 @@ const validConfig = fc.record({
     timeoutSeconds: optionalField(fc.integer(range(ISSUER_FIELDS.timeoutSeconds.schema.json))),
     renewalSchedule: optionalField(schedule),
     admissionPolicy: optionalField(fc.boolean()),
+    resources: optionalField(resources),
   }),
   tolerations: optionalField(fc.array(toleration, { maxLength: 3 })),
+  nodeSelector: optionalField(fc.dictionary(qualifiedName, labelValue, { maxKeys: 3, noNullPrototype: true })),
+  priorityClassName: optionalField(priorityClassName),
+  imagePullSecrets: optionalField(fc.uniqueArray(subdomain(253), { maxLength: 3 })),
   flux: optionalField(flux),
 }).chain((c) => fc.option(releasesFrom(c.repositories.map((repo) => repo.name)), { nil: undefined }).map((releases) => ({ ...c, releases }))).map((c) => prune({
   endpoint: c.endpoint,
@@ -132,6 +156,9 @@ const validConfig = fc.record({
   certificate: c.certificate,
   issuer: c.issuer,
   tolerations: c.tolerations,
+  nodeSelector: c.nodeSelector,
+  priorityClassName: c.priorityClassName,
+  imagePullSecrets: c.imagePullSecrets,
   flux: c.flux,
   releases: c.releases,
 }));
@@ -152,17 +179,26 @@ const badValue = fc.constantFrom<unknown>(
 );
 const fieldPaths = [
   ['endpoint'], ['apiCAFile'], ['assets'], ['assets', 'namespace'], ['assets', 'name'], ['assets', 'image'], ['assets', 'port'],
+  ['assets', 'resources'], ['assets', 'resources', 'requests', 'cpu'], ['assets', 'resources', 'limits', 'memory'],
   ['repositories'], ['repositories', 0], ['repositories', 0, 'name'], ['repositories', 0, 'namespace'], ['repositories', 0, 'interval'],
   ['certificate', 'commonName'], ['certificate', 'secretName'], ['certificate', 'expirationSeconds'], ['certificate', 'keyBits'],
   ['issuer', 'image'], ['issuer', 'timeoutSeconds'], ['issuer', 'renewalSchedule'], ['issuer', 'admissionPolicy'],
+  ['issuer', 'resources', 'requests'], ['issuer', 'resources', 'requests', 'memory'], ['issuer', 'resources', 'limits', 'cpu'],
   ['tolerations'], ['tolerations', 0], ['tolerations', 0, 'key'], ['tolerations', 0, 'operator'], ['tolerations', 0, 'value'],
-  ['tolerations', 0, 'effect'], ['tolerations', 0, 'tolerationSeconds'], ['unknownField'], ['certificate', 'lifetime'],
+  ['tolerations', 0, 'effect'], ['tolerations', 0, 'tolerationSeconds'],
+  // A bad value under a label key, and a key that is no label key.
+  ['nodeSelector'], ['nodeSelector', 'kubernetes.io/os'], ['nodeSelector', 'node role'], ['priorityClassName'], ['imagePullSecrets'], ['imagePullSecrets', 0], ['imagePullSecrets', 1],
+  ['unknownField'], ['certificate', 'lifetime'],
   ['flux'], ['flux', 'url'], ['flux', 'branch'], ['flux', 'path'], ['flux', 'interval'], ['releases'], ['releases', 0, 'name'],
   ['releases', 0, 'repository'], ['releases', 0, 'chart'], ['releases', 0, 'dependsOn'], ['releases', 0, 'values'], ['releases', 0, 'upgrade', 'strategy'],
 ] as const;
+/** The lists whose items must differ, each by its name or as a whole. */
+const uniqueLists = [['repositories'], ['releases'], ['imagePullSecrets']] as const;
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), path: fc.constantFrom(...fieldPaths), value: badValue }),
   fc.record({ kind: fc.constant('delete' as const), path: fc.constantFrom(...fieldPaths) }),
+  // Copy-paste: the list's first item once more at its end.
+  fc.record({ kind: fc.constant('repeat' as const), path: fc.constantFrom(...uniqueLists) }),
 );
 const mutatedConfig = fc.tuple(validConfig, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([config, mutations]) => {
   const copy = structuredClone(config);
@@ -172,7 +208,8 @@ const mutatedConfig = fc.tuple(validConfig, fc.array(mutation, { minLength: 1, m
     if (target === null || typeof target !== 'object') continue;
     const last = m.path[m.path.length - 1]!;
     if (m.kind === 'set') target[last] = m.value;
-    else delete target[last];
+    else if (m.kind === 'delete') delete target[last];
+    else if (Array.isArray(target[last]) && target[last].length > 0) target[last].push(structuredClone(target[last][0]));
   }
   return { config: copy, mutations };
 });
@@ -181,6 +218,8 @@ const mutatedConfig = fc.tuple(validConfig, fc.array(mutation, { minLength: 1, m
 
 let kube: Kube;
 let scratch: string;
+/** The PriorityClasses of the users' own that this file has created, to delete when it is done. */
+const priorityClasses = new Set<string>();
 /** One key per size: the CSR's subject is what varies, and a 4096-bit key takes a second to make. */
 let keys: Map<KeyBits, { privateKeyPem: string; publicKeyPem: string }>;
 /**
@@ -205,6 +244,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const name of priorityClasses) await kube.raw('DELETE', `/apis/scheduling.k8s.io/v1/priorityclasses/${name}`);
   await kube.raw('DELETE', `/api/v1/namespaces/${POOL}`);
   kube.close();
   rmSync(scratch, { recursive: true, force: true });
@@ -212,7 +252,7 @@ afterAll(async () => {
 
 const resourcePath = (obj: any): string => {
   const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : [undefined, obj.apiVersion];
-  const plural = obj.kind.toLowerCase().replace(/y$/, 'ie') + 's';
+  const plural = obj.kind.toLowerCase().replace(/y$/, 'ie').replace(/s$/, 'se') + 's';
   const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
   const ns = obj.metadata.namespace ? `/namespaces/${obj.metadata.namespace}` : '';
   return `${base}${ns}/${plural}/${encodeURIComponent(obj.metadata.name)}`;
@@ -256,6 +296,13 @@ async function expectAccepted(file: string): Promise<void> {
     name: `${secretName}-0a1b2c3d`, secretName, signerName: KUBE_APISERVER_CLIENT_SIGNER, expirationSeconds,
     requestPem: encodeCsr({ commonName, organization: undefined }, keys.get(keyBits)!, keyBits),
   });
+  // Admission refuses a Pod whose PriorityClass does not exist: one of the user's own is created
+  // first, as the user would.
+  const { priorityClassName } = cluster;
+  if (priorityClassName !== undefined && !SYSTEM_PRIORITY_CLASSES.includes(priorityClassName) && !priorityClasses.has(priorityClassName)) {
+    expect(await apply({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: priorityClassName }, value: 1000 }, true)).toBeUndefined();
+    priorityClasses.add(priorityClassName);
+  }
   const problems = await Promise.all([...objects, ...objects.flatMap(controllerPods), csr].map((obj) => apply(inPool(obj))));
   expect(problems.filter(Boolean)).toEqual([]);
 
@@ -317,11 +364,12 @@ test(`GIVEN ${MUTATION_RUNS} random mutations of valid configs WHEN synthesized 
       return;
     }
     refused++;
-    // Only config errors, one line per problem, each naming the file and a field (or the YAML position).
+    // Only config errors, one line per problem, each naming the file and a field (or the YAML
+    // position); a node selector's problems are at its label key, which may hold '/', '-' or a space.
     expect(error).toBeInstanceOf(AggregateError);
     for (const inner of (error as AggregateError).errors) expect(inner).toBeInstanceOf(ClusterConfigError);
     for (const line of (error as Error).message.split('\n')) {
-      expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (\\(top level\\)|[A-Za-z][\\w.\\[\\]]*): \\S`));
+      expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (\\(top level\\)|[A-Za-z][\\w.\\[\\]]*|nodeSelector\\.[^:]+): \\S`));
     }
     expect(readdirSync(folder).sort()).toEqual(['mutated.yaml', 'sentinel']); // no dist/, not even a partial one
     expect(readFileSync(join(folder, 'sentinel'), 'utf8')).toBe('dist before');

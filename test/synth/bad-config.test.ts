@@ -59,6 +59,14 @@ describe('GIVEN a cluster config with several mistakes', () => {
       expect.stringContaining('tolerations[0].effect: must be NoExecute when tolerationSeconds is set'),
     ]);
   });
+
+  test('WHEN node selector keys and values are wrong THEN each is reported at its key', () => {
+    const message = errorFor(devWith((c) => { c.nodeSelector = { 'Example.com/pool': 'bootstrap', zone: 'eu 1', 'kubernetes.io/os': 'linux' }; }));
+    expect(message.split('\n')).toEqual([
+      expect.stringContaining('nodeSelector.Example.com/pool: key must be a qualified name'),
+      expect.stringContaining('nodeSelector.zone: must be a label value'),
+    ]);
+  });
 });
 
 describe('GIVEN a clusters folder', () => {

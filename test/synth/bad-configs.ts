@@ -45,6 +45,11 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
   { what: 'a privileged assets port the non-root server cannot bind', text: devWith((c) => { c.assets.port = 80; }), message: `${file}: assets.port: must be an integer from 1024 to 65535 (got 80)` },
   { what: 'a lifetime under 600 s', text: devWith((c) => { c.certificate.expirationSeconds = 599; }), message: `${file}: certificate.expirationSeconds: must be an integer from 600 to 2147483647 (got 599)` },
   { what: 'an unsupported key size', text: devWith((c) => { c.certificate.keyBits = 1024; }), message: `${file}: certificate.keyBits: must be one of 2048, 3072, 4096 (got 1024)` },
+  // Requests and limits, as the API server parses and validates them.
+  { what: 'a CPU request that is not a quantity', text: devWith((c) => { c.assets.resources = { requests: { cpu: '100 m' } }; }), message: `${file}: assets.resources.requests.cpu: must be a quantity such as 100m, 0.5, 64Mi or 1e9` },
+  { what: 'a negative memory limit', text: devWith((c) => { c.issuer.resources = { limits: { memory: -1 } }; }), message: `${file}: issuer.resources.limits.memory: must be a quantity such as 100m, 0.5, 64Mi or 1e9 (a number without sign, then n, u, m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei or an exponent e<n> of 1 to 3 digits) (got "-1")` },
+  { what: 'a resource other than CPU and memory', text: devWith((c) => { c.assets.resources = { limits: { 'ephemeral-storage': '1Gi' } }; }), message: `${file}: assets.resources.limits.ephemeral-storage: unknown field (allowed: cpu, memory)` },
+  { what: 'a memory request above its limit', text: devWith((c) => { c.issuer.resources = { requests: { memory: '256Mi' }, limits: { memory: '0.125Gi' } }; }), message: `${file}: issuer.resources.requests.memory: must be at most the memory limit 0.125Gi, as the API requires (got "256Mi")`, beyondJsonSchema: 'comparing two quantities' },
   // Images, as the container runtime parses them.
   { what: 'an unpinned assets image', text: devWith((c) => { c.assets.image = 'ghcr.io/cozystack/assets'; }), message: `${file}: assets.image: must be an image reference pinned by digest` },
   { what: 'an issuer image on the latest tag', text: devWith((c) => { c.issuer.image = 'ghcr.io/example/cert-issuer:latest'; }), message: `${file}: issuer.image: must be an image reference pinned by digest (name@sha256:<64 hex>) or by a tag other than "latest"` },
@@ -74,11 +79,21 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
   { what: 'a toleration with operator Equal but no key', text: devWith((c) => { c.tolerations = [{ operator: 'Equal' }]; }), message: `${file}: tolerations[0].operator: must be Exists when key is empty` },
   { what: 'a toleration with operator Exists and a value', text: devWith((c) => { c.tolerations = [{ key: 'dedicated', operator: 'Exists', value: 'bootstrap' }]; }), message: `${file}: tolerations[0].value: must be empty when operator is Exists` },
   { what: 'tolerationSeconds with an effect other than NoExecute', text: devWith((c) => { c.tolerations = [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 60 }]; }), message: `${file}: tolerations[0].effect: must be NoExecute when tolerationSeconds is set` },
+  // The pods' node selector, as the API validates labels.
+  { what: 'a node selector key that is not a qualified name', text: devWith((c) => { c.nodeSelector = { 'node role': 'bootstrap' }; }), message: `${file}: nodeSelector.node role: key must be a qualified name` },
+  { what: 'a node selector value that is not a label value', text: devWith((c) => { c.nodeSelector = { 'example.com/pool': 'boot strap' }; }), message: `${file}: nodeSelector.example.com/pool: must be a label value (empty, or at most 63 letters` },
+  { what: 'a node selector value that is not a string', text: devWith((c) => { c.nodeSelector = { 'example.com/pool': 1 }; }), message: `${file}: nodeSelector.example.com/pool: must be a string (got 1)` },
+  { what: 'a node selector written as a list', text: devWith((c) => { c.nodeSelector = ['example.com/pool=bootstrap']; }), message: `${file}: nodeSelector: must be a mapping (got a list)` },
+  // The pods' PriorityClass.
+  { what: 'a PriorityClass name that is not a DNS-1123 subdomain', text: devWith((c) => { c.priorityClassName = 'Bootstrap Critical'; }), message: `${file}: priorityClassName: must be a DNS-1123 subdomain` },
+  // The pods' pull Secrets.
+  { what: 'a pull Secret name that is not a DNS-1123 subdomain', text: devWith((c) => { c.imagePullSecrets = ['Registry_Credentials']; }), message: `${file}: imagePullSecrets[0]: must be a DNS-1123 subdomain` },
+  { what: 'a pull Secret listed twice', text: devWith((c) => { c.imagePullSecrets = ['registry', 'mirror', 'registry']; }), message: `${file}: imagePullSecrets[2]: duplicates imagePullSecrets[0] "registry": server-side apply keys the pod's list by name` },
   // Structure.
   { what: 'a duplicate repository', text: devWith((c) => { c.repositories.push({ name: 'apps', namespace: 'cozy-system' }); }), message: `${file}: repositories[3].name: duplicates repositories[1].name "apps"`, beyondJsonSchema: 'uniqueness by one field of the items' },
   { what: 'no repositories', text: devWith((c) => { c.repositories = []; }), message: `${file}: repositories: must list at least 1 item(s)` },
   { what: 'an admission policy switch that is a string', text: devWith((c) => { c.issuer.admissionPolicy = 'false'; }), message: `${file}: issuer.admissionPolicy: must be true or false (got "false")` },
-  { what: 'an unknown top-level field', text: devWith((c) => { c.endpoints = 'localhost:7445'; }), message: `${file}: endpoints: unknown field (allowed: endpoint, apiCAFile, assets, repositories, certificate, issuer, tolerations, flux, releases)` },
+  { what: 'an unknown top-level field', text: devWith((c) => { c.endpoints = 'localhost:7445'; }), message: `${file}: endpoints: unknown field (allowed: endpoint, apiCAFile, assets, repositories, certificate, issuer, tolerations, nodeSelector, priorityClassName, imagePullSecrets, flux, releases)` },
   { what: 'an unknown nested field', text: devWith((c) => { c.certificate.lifetime = 600; }), message: `${file}: certificate.lifetime: unknown field` },
   { what: 'a missing required field', text: devWith((c) => { delete c.certificate.commonName; }), message: `${file}: certificate.commonName: is required` },
   { what: 'a field of the wrong type', text: devWith((c) => { c.assets = 'cozy-system'; }), message: `${file}: assets: must be a mapping (got "cozy-system")` },

@@ -258,7 +258,7 @@ describe('GIVEN the dev cluster\'s renewal CronJob', () => {
   });
 });
 
-describe('GIVEN the prod cluster with a CA override and a 90-day lifetime', () => {
+describe('GIVEN the prod cluster with a CA override, a 90-day lifetime and a private registry', () => {
   const manifests = manifestsOf(renderCluster(loadClusterConfig('clusters/prod.yaml')));
   const job = manifests.find((m) => m.kind === 'Job')!;
   const [container] = job.spec.template.spec.containers;
@@ -275,6 +275,13 @@ describe('GIVEN the prod cluster with a CA override and a 90-day lifetime', () =
     const statefulSet = find(manifests, 'StatefulSet', 'cozystack-assets', 'cozy-system');
     for (const spec of [statefulSet.spec.template.spec, job.spec.template.spec]) {
       expect(spec.tolerations.at(-1)).toEqual({ key: 'dedicated', operator: 'Equal', value: 'bootstrap', effect: 'NoSchedule' });
+    }
+  });
+
+  test('THEN both pods pull with the registry Secret', () => {
+    const statefulSet = find(manifests, 'StatefulSet', 'cozystack-assets', 'cozy-system');
+    for (const spec of [statefulSet.spec.template.spec, job.spec.template.spec]) {
+      expect(spec.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
     }
   });
 });
@@ -300,5 +307,28 @@ describe('GIVEN tolerations without an operator', () => {
       { key: 'dedicated', operator: 'Exists' },
       { key: 'dedicated', value: 'bootstrap', effect: 'NoSchedule', operator: 'Equal' },
     ]);
+  });
+});
+
+describe('GIVEN the dev cluster with pod settings', () => {
+  /** The pod specs of the assets server and the issuer's Job, with `change` applied to the config. */
+  const podSpecsWith = (change: (config: any) => void): any[] => {
+    const manifests = manifestsOf(renderCluster(parseClusterConfig('clusters/dev.yaml', devWith(change))));
+    return [find(manifests, 'StatefulSet', 'cozystack-assets', 'cozy-system').spec.template.spec, manifests.find((m) => m.kind === 'Job')!.spec.template.spec];
+  };
+
+  test('WHEN it has a node selector THEN both pods select those nodes, an empty label value included', () => {
+    const nodeSelector = { 'node-role.kubernetes.io/control-plane': '', 'example.com/pool': 'Bootstrap_1' };
+    for (const spec of podSpecsWith((c) => { c.nodeSelector = nodeSelector; })) expect(spec.nodeSelector).toEqual(nodeSelector);
+  });
+
+  test('WHEN it sets issuer.resources THEN the issuer gets exactly those, a YAML number as its text, and the server keeps its defaults', () => {
+    const [server, issuer] = podSpecsWith((c) => { c.issuer.resources = { requests: { cpu: 1, memory: '100M' } }; });
+    expect(issuer!.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '100M' } });
+    expect(server!.containers[0].resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } });
+  });
+
+  test('WHEN it names a PriorityClass THEN both pods name it', () => {
+    for (const spec of podSpecsWith((c) => { c.priorityClassName = 'system-cluster-critical'; })) expect(spec.priorityClassName).toBe('system-cluster-critical');
   });
 });
