@@ -2,8 +2,8 @@ import { Lazy } from 'cdk8s';
 import { type ISubject, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ASSETS_FIELDS } from '../contract/settings.ts';
-import { type Input, object, type Output } from '../contract/settings-schema.ts';
-import { bootstrapPodPlacement, POD } from './bootstrap-pod.ts';
+import { type Input, object } from '../contract/settings-schema.ts';
+import { bootstrapPodPlacement, containerResources, POD } from './bootstrap-pod.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
 import { assetsPodName } from './names.ts';
 import { settleProps } from './props.ts';
@@ -16,17 +16,6 @@ const PROPS = object({ ...ASSETS_FIELDS, ...POD.fields });
  * Its namespace's pods need Pod Security `privileged`; the pod is always `<name>-0`.
  */
 export type AssetsServerProps = Input<typeof PROPS>;
-
-/**
- * A bootstrap pod's `resources` setting (the server's or the issuer's) as its container's
- * requirements; what the setting leaves out is not written.
- */
-export function containerResources(resources: Output<typeof PROPS>['resources']): k8s.ResourceRequirements {
-  const quantities = (amounts: Readonly<Record<string, string | undefined>> | undefined) => amounts && Object.fromEntries(Object.entries(amounts)
-    .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([name, amount]) => [name, k8s.Quantity.fromString(amount)]));
-  return { requests: quantities(resources.requests), limits: quantities(resources.limits) };
-}
 
 /**
  * The in-cluster HTTP server that holds the Helm charts Flux installs first. It runs on the host

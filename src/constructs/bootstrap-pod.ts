@@ -1,5 +1,5 @@
-import type { k8s } from 'cdk8s-plus-28';
-import { POD_FIELDS, type TolerationSettings } from '../contract/settings.ts';
+import { k8s } from 'cdk8s-plus-28';
+import { type ASSETS, POD_FIELDS, type TolerationSettings } from '../contract/settings.ts';
 import { object, type Output } from '../contract/settings-schema.ts';
 
 /** The pod settings of the cluster config, shared by the assets server and the issuer. */
@@ -42,4 +42,15 @@ export function bootstrapPodPlacement(pod: PodSettings): Pick<k8s.PodSpec, 'tole
  */
 function withOperator(toleration: TolerationSettings): k8s.Toleration {
   return { ...toleration, operator: toleration.operator ?? (toleration.value === undefined ? 'Exists' : 'Equal') };
+}
+
+/**
+ * A bootstrap pod's `resources` setting (the server's or the issuer's) as its container's
+ * requirements; what the setting leaves out is not written.
+ */
+export function containerResources(resources: Output<typeof ASSETS>['resources']): k8s.ResourceRequirements {
+  const quantities = (amounts: Readonly<Record<string, string | undefined>> | undefined) => amounts && Object.fromEntries(Object.entries(amounts)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, amount]) => [name, k8s.Quantity.fromString(amount)]));
+  return { requests: quantities(resources.requests), limits: quantities(resources.limits) };
 }

@@ -6,8 +6,7 @@ import { FINAL_EXIT_CODES, ISSUER_SERVICE_ACCOUNT_NAME } from '../contract/issue
 import { ISSUER_ARGS, toIssuerArgs } from '../contract/issuer-flags.ts';
 import { ASSETS_FIELDS, BOOTSTRAP } from '../contract/settings.ts';
 import { type Input, object, type Output } from '../contract/settings-schema.ts';
-import { containerResources } from './assets-server.ts';
-import { bootstrapPodPlacement, POD } from './bootstrap-pod.ts';
+import { bootstrapPodPlacement, containerResources, POD } from './bootstrap-pod.ts';
 import { CertIssuerAccess } from './cert-issuer-access.ts';
 import { CsrAdmissionPolicy } from './csr-admission-policy.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
