@@ -30,9 +30,11 @@ describe('GIVEN the consumer app with the packed package installed', () => {
   const work = mkdtempSync(join(tmpdir(), 'consumer-app-'));
   const app = join(work, 'app');
   let manifests: Manifest[];
+  let packedFiles: string[];
 
   beforeAll(() => {
-    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--silent', '--pack-destination', work], repo)) as { filename: string }[];
+    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--silent', '--pack-destination', work], repo)) as { filename: string; files: { path: string }[] }[];
+    packedFiles = packed!.files.map((file) => file.path);
     cpSync(join(repo, 'examples/consumer-app'), app, { recursive: true });
     const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
     manifest.dependencies['flux-assets-bootstrap'] = `file:${join(work, packed!.filename)}`;
@@ -45,6 +47,12 @@ describe('GIVEN the consumer app with the packed package installed', () => {
   }, 60_000);
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  test('WHEN its files are listed THEN the library holds the constructs and the contract, and no code of the Job', () => {
+    const code = packedFiles.filter((path) => path.startsWith('lib/'));
+    expect(code).toContain('lib/src/index.js');
+    expect(code.filter((path) => !/^lib\/(src\/(constructs|contract)\/|src\/index\.|imports\/)/.test(path))).toEqual([]);
+  });
 
   test('WHEN type-checked THEN tsc finds the declarations and reports nothing', () => {
     expect(run(join(app, 'node_modules/.bin/tsc'), ['-p', '.'], app)).toBe('');
