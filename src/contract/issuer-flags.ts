@@ -10,7 +10,7 @@ import { FILE_PATH } from './formats.ts';
 import { KEY_BITS, KUBE_APISERVER_CLIENT_SIGNER, LOG_FORMATS } from './issuer-api.ts';
 import { DNS_LABEL, SIGNER_NAME } from './names.ts';
 import { array, type ConfigIssue, type Input, object, oneOf, optional, type Output, required, text } from './settings-schema.ts';
-import { CERTIFICATE_FIELDS, ISSUER_FIELDS, REPOSITORY_FIELDS } from './settings.ts';
+import { CERTIFICATE_FIELDS, ISSUER_FIELDS, REPOSITORY_FIELDS } from './issuer-settings.ts';
 
 /** A HelmRepository the issuer annotates so that Flux re-reads it with a renewed certificate. */
 const HELM_REPOSITORY_REF = object({ namespace: REPOSITORY_FIELDS.namespace, name: REPOSITORY_FIELDS.name });

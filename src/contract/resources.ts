@@ -83,3 +83,17 @@ export const RESOURCES: Schema<Output<typeof RESOURCE_REQUIREMENTS>, ResourceReq
   fill: RESOURCE_REQUIREMENTS.fill,
   json: RESOURCE_REQUIREMENTS.json,
 };
+
+/** A value as YAML's flow style writes it, for the reference: `{requests: {cpu: 10m}}`. */
+const flowText = (value: object): string =>
+  `{${Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${typeof v === 'object' ? flowText(v) : String(v)}`).join(', ')}}`;
+
+/** The `resources` setting of one bootstrap pod's container, `defaults` when it is absent. */
+export function resourcesField(pod: string, defaults: ResourceRequirements) {
+  return optional(
+    RESOURCES,
+    `CPU and memory of ${pod}'s container: \`requests\` and \`limits\`, each with \`cpu\` and \`memory\`, quantities such as \`100m\`, \`0.5\` or \`64Mi\`; a request at most its limit. A value replaces the default as a whole: what it leaves out is not set.`,
+    RESOURCE_REQUIREMENTS.fill(defaults),
+    `\`${flowText(defaults)}\``,
+  );
+}

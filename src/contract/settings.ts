@@ -6,41 +6,23 @@
  *
  * The field groups are exported as well as the sections, so a construct's props can be made of
  * the groups it uses (`object({ ...ASSETS_FIELDS, ...POD_FIELDS })`) with the same declarations.
+ * The sections the issuer reads as flags too (`repositories`, `certificate`, `issuer`) are in
+ * issuer-settings.ts, so that its bundle carries their rules and no others.
  */
 import { API_ENDPOINT_PATTERN, ApiEndpoint } from './api-endpoint.ts';
-import { CRON_SCHEDULE, cronRangeProblem } from './cron-schedule.ts';
+import { CHART_NAME, FILE_PATH, FLUX_DURATION, GIT_BRANCH, GIT_URL, PINNED_IMAGE, RELEASE_NAME, REPOSITORY_PATH } from './formats.ts';
+import { DNS_LABEL, DNS_SUBDOMAIN, LABEL_VALUE, QUALIFIED_NAME, STATEFULSET_NAME, type TextRule } from './names.ts';
+import { CERTIFICATE_FIELDS, FLUX_INTERVAL, ISSUER_FIELDS, REPOSITORY_FIELDS } from './issuer-settings.ts';
+import { resourcesField } from './resources.ts';
 import {
-  CHART_NAME, COMMON_NAME, FILE_PATH, FLUX_DURATION, GIT_BRANCH, GIT_URL, ORGANIZATION, PINNED_IMAGE, RELEASE_NAME, REPOSITORY_PATH,
-} from './formats.ts';
-import { KEY_BITS } from './issuer-api.ts';
-import { DNS_LABEL, DNS_SUBDOMAIN, LABEL_VALUE, QUALIFIED_NAME, SECRET_NAME, STATEFULSET_NAME, type TextRule } from './names.ts';
-import { RESOURCE_REQUIREMENTS, type ResourceRequirements, RESOURCES } from './resources.ts';
-import {
-  array, boolean, converted, type Input, integer, mapping, object, oneOf, optional, type Output, required, stringMap, text,
+  array, converted, type Input, integer, mapping, object, oneOf, optional, type Output, required, stringMap, text,
 } from './settings-schema.ts';
 import { semverRangeProblem, VERSION_RANGE } from './semver-range.ts';
-
-/** How often Flux re-reads a source or checks a release, unless a setting says otherwise. */
-const FLUX_INTERVAL = '5m';
 
 export const ENDPOINT_FIELD = required(
   converted(text(), (value) => ApiEndpoint.parse(value), API_ENDPOINT_PATTERN, (value): value is ApiEndpoint => value instanceof ApiEndpoint),
   '`host:port` of the API endpoint Flux and the issuer use, e.g. `localhost:7445` or `api.example.org:6443`. No scheme, no path; IPv6 in brackets.',
 );
-
-/** A value as YAML's flow style writes it, for the reference: `{requests: {cpu: 10m}}`. */
-const flowText = (value: object): string =>
-  `{${Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${typeof v === 'object' ? flowText(v) : String(v)}`).join(', ')}}`;
-
-/** The `resources` setting of one bootstrap pod's container, `defaults` when it is absent. */
-function resourcesField(pod: string, defaults: ResourceRequirements) {
-  return optional(
-    RESOURCES,
-    `CPU and memory of ${pod}'s container: \`requests\` and \`limits\`, each with \`cpu\` and \`memory\`, quantities such as \`100m\`, \`0.5\` or \`64Mi\`; a request at most its limit. A value replaces the default as a whole: what it leaves out is not set.`,
-    RESOURCE_REQUIREMENTS.fill(defaults),
-    `\`${flowText(defaults)}\``,
-  );
-}
 
 export const ASSETS_FIELDS = {
   namespace: required(text(DNS_LABEL), 'Namespace of the assets StatefulSet, the reader Role and the issuer. Labelled Pod Security `privileged` (hostNetwork).'),
@@ -51,32 +33,9 @@ export const ASSETS_FIELDS = {
   resources: resourcesField('the server', { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } }),
 };
 
-export const REPOSITORY_FIELDS = {
-  name: required(text(DNS_LABEL), 'HelmRepository name and folder under `/repos/`; unique.'),
-  namespace: required(text(DNS_LABEL), 'Namespace of the HelmRepository; it gets a copy of the TLS Secret.'),
-  interval: optional(text(FLUX_DURATION), 'How often Flux re-reads the index.', FLUX_INTERVAL),
-};
+export { CERTIFICATE_FIELDS, ISSUER_FIELDS, REPOSITORY_FIELDS };
 export const REPOSITORY = object(REPOSITORY_FIELDS);
 export const REPOSITORIES = array(REPOSITORY, { minItems: 1, uniqueBy: 'name', why: 'each repository is served at /repos/<name> only once' });
-
-export const CERTIFICATE_FIELDS = {
-  commonName: required(text(COMMON_NAME), "CN of Flux's client certificate, the User the reader RoleBinding names. At most 64 characters; must not start with `system:`."),
-  organization: optional(text(ORGANIZATION), "O of Flux's client certificate: a group the API server puts its user in, for RBAC bindings of your own. At most 64 characters; must not start with `system:`.", undefined, 'none'),
-  secretName: required(text(SECRET_NAME), 'Name of the `kubernetes.io/tls` Secret in every repository namespace (at most 63 characters: it is also a label value).'),
-  // The CSR API refuses less than 600 s; the field is an int32.
-  expirationSeconds: optional(integer({ min: 600, max: 2 ** 31 - 1 }), "Requested lifetime (≥ 600); the signer's `--cluster-signing-duration` may shorten it.", 31_536_000),
-  keyBits: optional(oneOf(KEY_BITS), 'RSA key size: 2048, 3072 or 4096.', 2048),
-};
-
-export const ISSUER_FIELDS = {
-  image: required(text(PINNED_IMAGE), 'The cert-issuer image built from `cert-issuer/Dockerfile`, pinned.'),
-  // Below 30 s a slow controller-manager fails the Job for nothing.
-  timeoutSeconds: optional(integer({ min: 30, max: 3600 }), 'Deadline of one issuer run, the wait for the signer and API retries included (30–3600).', 300),
-  // Four times a day, off the full hour that other CronJobs crowd.
-  renewalSchedule: optional(text(CRON_SCHEDULE, cronRangeProblem), 'Cron schedule (UTC) of the renewal CronJob.', '17 */6 * * *'),
-  admissionPolicy: optional(boolean(), "Synthesize the ValidatingAdmissionPolicy that lets the issuer's ServiceAccount create and approve nothing but its own CSRs for `certificate.commonName` (see [Security model](#security-model)). Needs Kubernetes 1.30 or later; set `false` only on older clusters, which then trust the assets namespace like cluster-admin.", true),
-  resources: resourcesField('the issuer', { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } }),
-};
 
 /** The API's rules for a toleration (k8s.io/kubernetes pkg/apis/core/validation, ValidateTolerations). */
 export const TOLERATION = object({
