@@ -1,6 +1,7 @@
 /**
- * The one model of the bootstrap's settings. Each setting is declared here once: its name as
- * users write it in `clusters/<name>.yaml`, its type and rule, its default and its doc. The config
+ * The one model of the bootstrap's settings. Each setting is declared once, here or in
+ * issuer-settings.ts: its name as users write it in `clusters/<name>.yaml`, its type and rule,
+ * its default and its doc. The config
  * loader, the JSON Schema, the README's reference, the constructs' props and defaults, the
  * issuer's flags and doctor all take it from here.
  *
