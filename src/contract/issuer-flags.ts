@@ -98,7 +98,7 @@ export function flagName(key: string): string {
 }
 
 /** The env variable that sets `flag` when the flag is not given. */
-export function envName(flag: string): string {
+function envName(flag: string): string {
   return `CERT_ISSUER_${flag.toUpperCase().replaceAll('-', '_')}`;
 }
 

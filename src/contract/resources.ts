@@ -52,7 +52,7 @@ const COMPUTE_RESOURCES = object({
   cpu: optional(QUANTITY_VALUE, 'CPU in cores, e.g. `100m` or `0.5`.'),
   memory: optional(QUANTITY_VALUE, 'Memory in bytes, e.g. `64Mi` or `1G`.'),
 });
-export const RESOURCE_REQUIREMENTS = object({
+const RESOURCE_REQUIREMENTS = object({
   requests: optional(COMPUTE_RESOURCES, 'What the scheduler reserves for the container.'),
   limits: optional(COMPUTE_RESOURCES, 'What the container may use at most.'),
 });

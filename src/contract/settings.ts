@@ -36,7 +36,7 @@ export const ASSETS_FIELDS = {
 
 export { CERTIFICATE_FIELDS, ISSUER_FIELDS, REPOSITORY_FIELDS };
 export const REPOSITORY = object(REPOSITORY_FIELDS);
-export const REPOSITORIES = array(REPOSITORY, { minItems: 1, uniqueBy: 'name', why: 'each repository is served at /repos/<name> only once' });
+const REPOSITORIES = array(REPOSITORY, { minItems: 1, uniqueBy: 'name', why: 'each repository is served at /repos/<name> only once' });
 
 /** The API's rules for a toleration (k8s.io/kubernetes pkg/apis/core/validation, ValidateTolerations). */
 export const TOLERATION = object({
@@ -135,12 +135,7 @@ export const BOOTSTRAP = object({
   apiCA: optional(text(), 'PEM bundle that verifies `endpoint`; it also becomes the Secret\'s `ca.crt`.', undefined, 'the cluster CA'),
 });
 
-export type AssetsSettings = Input<typeof ASSETS>;
-export type RepositorySettings = Input<typeof REPOSITORY>;
-export type CertificateSettings = Input<typeof CERTIFICATE>;
-export type IssuerSettings = Input<typeof ISSUER>;
 export type TolerationSettings = Input<typeof TOLERATION>;
-export type FluxSettings = Input<typeof FLUX>;
 export type ReleaseSettings = Output<typeof RELEASE>;
 
 /**
