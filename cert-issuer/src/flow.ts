@@ -9,7 +9,7 @@ import { ExitCode, IssuerError } from './errors.ts';
 import { CSR_USAGES, SECRET_LABEL } from '../../src/contract/issuer-api.ts';
 import { describe } from './retry.ts';
 import { decide, identityProblem, renewalDeadlineOf, type Expected, type TlsFiles } from './rotation.ts';
-import { buildTlsSecret, filesOf } from './secret.ts';
+import { buildTlsSecret, filesOf, unwritableReason } from './secret.ts';
 import { rfc3339 } from './utc-time.ts';
 
 export interface Run extends CsrSession {
@@ -44,11 +44,13 @@ export async function ensure(run: Run): Promise<void> {
     log.info('decide', decision.reason, { action: decision.action, round });
     if (decision.action === 'noop') break;
 
+    const namespaces = decision.action === 'repair' ? decision.namespaces : config.namespaces;
+    // Before a CSR: a Secret the run could not write makes the certificate useless.
+    const unwritable = namespaces.map((ns) => unwritableReason(stored.get(ns))).find((reason) => reason !== undefined);
+    if (unwritable !== undefined) throw new IssuerError(ExitCode.badConfig, unwritable);
     let certificate: Certificate;
-    let namespaces = config.namespaces;
     if (decision.action === 'repair') {
       certificate = { files: decision.source, facts: decision.facts, renewAfter: decision.renewAfter };
-      namespaces = decision.namespaces;
     } else {
       issued ??= await issue(run);
       certificate = issued.certificate;

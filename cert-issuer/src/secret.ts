@@ -1,5 +1,5 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import { MANAGED_LABELS, NOT_AFTER_ANNOTATION, RENEW_AFTER_ANNOTATION } from '../../src/contract/issuer-api.ts';
+import { MANAGED_LABELS, NOT_AFTER_ANNOTATION, RENEW_AFTER_ANNOTATION, TLS_SECRET_KEYS, TLS_SECRET_TYPE } from '../../src/contract/issuer-api.ts';
 import type { TlsFiles } from './rotation.ts';
 import { rfc3339 } from './utc-time.ts';
 
@@ -13,8 +13,8 @@ export interface SecretSpec {
 
 /**
  * The desired Secret. Given the Secret it replaces, it keeps that one's resourceVersion (so the
- * update fails instead of overwriting a concurrent writer), its other labels and annotations, and
- * its type, which the API forbids changing and which Flux accepts either way.
+ * update fails instead of overwriting a concurrent writer) and its other labels and annotations,
+ * which the issuer's admission policy requires it to leave as they are.
  */
 export function buildTlsSecret(spec: SecretSpec, existing?: V1Secret): V1Secret {
   return {
@@ -31,7 +31,7 @@ export function buildTlsSecret(spec: SecretSpec, existing?: V1Secret): V1Secret 
         [RENEW_AFTER_ANNOTATION]: rfc3339(spec.renewAfter),
       },
     },
-    type: existing?.type ?? 'kubernetes.io/tls',
+    type: TLS_SECRET_TYPE,
     data: {
       'tls.crt': base64(spec.files.tlsCrt),
       'tls.key': base64(spec.files.tlsKey),
@@ -40,10 +40,21 @@ export function buildTlsSecret(spec: SecretSpec, existing?: V1Secret): V1Secret 
   };
 }
 
+/**
+ * Why the issuer cannot replace `existing`, or undefined. The API keeps a Secret's type for life,
+ * and the issuer writes only TLS Secrets (its admission policy refuses any other type), so a
+ * Secret of another type with the configured name has to go first.
+ */
+export function unwritableReason(existing: V1Secret | undefined): string | undefined {
+  if (existing === undefined || existing.type === TLS_SECRET_TYPE) return undefined;
+  const { namespace, name } = existing.metadata as { namespace: string; name: string };
+  return `Secret ${namespace}/${name} is of type ${existing.type ?? 'Opaque'}, and the issuer writes only ${TLS_SECRET_TYPE} Secrets; a Secret's type cannot change: delete it (kubectl -n ${namespace} delete secret ${name}) and run the issuer again`;
+}
+
 /** The TLS files a stored Secret holds, or undefined when it has none or misses one. */
 export function filesOf(secret: V1Secret | undefined): TlsFiles | undefined {
   const data = secret?.data ?? {};
-  const [tlsCrt, tlsKey, caCrt] = ['tls.crt', 'tls.key', 'ca.crt'].map((key) =>
+  const [tlsCrt, tlsKey, caCrt] = TLS_SECRET_KEYS.map((key) =>
     data[key] === undefined ? undefined : Buffer.from(data[key], 'base64').toString('utf8'),
   );
   if (tlsCrt === undefined || tlsKey === undefined || caCrt === undefined) return undefined;

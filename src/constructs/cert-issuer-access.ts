@@ -21,10 +21,11 @@ export interface CertIssuerAccessProps {
 }
 
 /**
- * The issuer's least privilege. Cluster-wide it may only handle CSRs and approve for one signer;
- * approval cannot be narrowed to CSR names, which is why the program verifies every CSR before it
- * approves it. Secrets are reachable per namespace and by name only; `create` cannot be narrowed
- * by name in Kubernetes RBAC, so it is granted alone.
+ * The issuer's least privilege in RBAC: exactly the verbs the program uses. Cluster-wide it may
+ * only handle CSRs and approve for one signer; per namespace, read and replace its one Secret,
+ * create Secrets, and patch its HelmRepositories. RBAC cannot narrow `create` by name, approval and
+ * delete to the CSR's requester, or a patch to a field; the issuer's admission policies
+ * (CsrAdmissionPolicy, SecretAdmissionPolicy, HelmRepositoryAdmissionPolicy) do.
  */
 export class CertIssuerAccess extends Construct {
   public constructor(scope: Construct, id: string, props: CertIssuerAccessProps) {
@@ -54,10 +55,10 @@ export class CertIssuerAccess extends Construct {
       const role = new k8s.KubeRole(this, `Role-${namespace}`, {
         metadata,
         rules: [
-          { apiGroups: [''], resources: ['secrets'], resourceNames: [props.secretName], verbs: ['get', 'update', 'patch'] },
+          { apiGroups: [''], resources: ['secrets'], resourceNames: [props.secretName], verbs: ['get', 'update'] },
           { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
           ...(repositories.length > 0
-            ? [{ apiGroups: ['source.toolkit.fluxcd.io'], resources: ['helmrepositories'], resourceNames: repositories, verbs: ['get', 'patch'] }]
+            ? [{ apiGroups: ['source.toolkit.fluxcd.io'], resources: ['helmrepositories'], resourceNames: repositories, verbs: ['patch'] }]
             : []),
         ],
       });

@@ -9,9 +9,11 @@ import { type Input, object, type Output } from '../contract/settings-schema.ts'
 import { bootstrapPodPlacement, containerResources, POD } from './bootstrap-pod.ts';
 import { CertIssuerAccess } from './cert-issuer-access.ts';
 import { CsrAdmissionPolicy } from './csr-admission-policy.ts';
+import { HelmRepositoryAdmissionPolicy } from './helm-repository-admission-policy.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
 import { RENEWAL_CRONJOB_NAME } from './names.ts';
 import { settleProps } from './props.ts';
+import { SecretAdmissionPolicy } from './secret-admission-policy.ts';
 
 const PROPS = object({
   namespace: ASSETS_FIELDS.namespace,
@@ -59,7 +61,7 @@ export class CertIssuer extends Construct {
   public readonly jobName: string;
   /**
    * The identity the issuer runs as. Its rights are bound to it here; bind more only knowing
-   * that a ValidatingAdmissionPolicy judges every CSR it creates or approves.
+   * that ValidatingAdmissionPolicies judge every CSR, Secret and HelmRepository it writes.
    */
   public readonly serviceAccount: ServiceAccount;
 
@@ -106,7 +108,11 @@ export class CertIssuer extends Construct {
     renewal.addJsonPatch(JsonPatch.remove('/spec/jobTemplate/spec/podFailurePolicy/rules/0/onPodConditions'));
   }
 
-  /** RBAC for what the program does, and the API server's own check of every CSR it may create or approve. */
+  /**
+   * RBAC for what the program does, and the API server's own check of everything it writes, which
+   * RBAC cannot narrow enough: what a CSR asks for, what goes into a Secret, which field of a
+   * HelmRepository changes.
+   */
   private grantIssuerRights(settings: Settings): void {
     new CertIssuerAccess(this, 'Access', {
       serviceAccount: this.serviceAccount,
@@ -115,17 +121,18 @@ export class CertIssuer extends Construct {
       secretNamespaces: settings.namespaces,
       helmRepositories: settings.refreshHelmRepositories,
     });
-    if (settings.issuer.admissionPolicy) {
-      new CsrAdmissionPolicy(this, 'AdmissionPolicy', {
-        namespace: settings.namespace,
-        serviceAccountName: this.serviceAccount.name,
-        signerName: settings.signerName,
-        commonName: settings.certificate.commonName,
-        organization: settings.certificate.organization,
-        keyBits: settings.certificate.keyBits,
-        maxExpirationSeconds: settings.certificate.expirationSeconds,
-      });
-    }
+    if (!settings.issuer.admissionPolicy) return;
+    const scope = { namespace: settings.namespace, serviceAccountName: this.serviceAccount.name };
+    new CsrAdmissionPolicy(this, 'AdmissionPolicy', {
+      ...scope,
+      signerName: settings.signerName,
+      commonName: settings.certificate.commonName,
+      organization: settings.certificate.organization,
+      keyBits: settings.certificate.keyBits,
+      maxExpirationSeconds: settings.certificate.expirationSeconds,
+    });
+    new SecretAdmissionPolicy(this, 'SecretPolicy', { ...scope, secretName: settings.certificate.secretName });
+    if (settings.refreshHelmRepositories.length > 0) new HelmRepositoryAdmissionPolicy(this, 'HelmRepositoryPolicy', scope);
   }
 
   /** The issuer's pod: on the host network, with its short-lived token, and the CA when the endpoint needs one. */

@@ -31,7 +31,14 @@ export function issuerUser(namespace: string): string {
   return serviceAccountUser(namespace, ISSUER_SERVICE_ACCOUNT_NAME);
 }
 
-/** The name of the issuer's CSR admission policy and of its binding (cluster-scoped, hence the namespace in it). */
-export function csrAdmissionPolicyName(namespace: string, serviceAccountName: string): string {
-  return `${namespace}.${serviceAccountName}.flux-assets-bootstrap.io`;
+/** The resources the issuer writes, each judged by one admission policy of its own. */
+export const ISSUER_POLICY_RESOURCES = ['certificatesigningrequests', 'secrets', 'helmrepositories'] as const;
+export type IssuerPolicyResource = (typeof ISSUER_POLICY_RESOURCES)[number];
+
+/**
+ * The name of the issuer's admission policy for `resource`, and of its binding (cluster-scoped,
+ * hence the namespace in it).
+ */
+export function issuerPolicyName(namespace: string, serviceAccountName: string, resource: IssuerPolicyResource): string {
+  return `${resource}.${namespace}.${serviceAccountName}.flux-assets-bootstrap.io`;
 }

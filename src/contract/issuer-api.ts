@@ -33,6 +33,9 @@ export const MANAGED_LABELS = {
 } as const;
 /** Ties a CSR to the Secret it is for (the value is the Secret's name), so a later run finds what a dead run left. */
 export const SECRET_LABEL = 'flux-assets-bootstrap.io/secret';
+/** The Secret the issuer writes: the type Flux reads a client certificate from, with exactly these keys. */
+export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
+export const TLS_SECRET_KEYS: readonly string[] = ['tls.crt', 'tls.key', 'ca.crt'];
 export const NOT_AFTER_ANNOTATION = 'flux-assets-bootstrap.io/not-after';
 export const RENEW_AFTER_ANNOTATION = 'flux-assets-bootstrap.io/renew-after';
 /** Flux reconciles a source at once when this annotation changes. */

@@ -164,7 +164,7 @@ export class FakeKube implements KubeApi {
     const rivalry = this.rivals.get(namespace) ?? 0;
     if (rivalry > 0) {
       this.rivals.set(namespace, rivalry - 1);
-      this.putSecret({ metadata: { namespace, name }, type: 'Opaque', data: { owner: Buffer.from('rival').toString('base64') } });
+      this.putSecret({ metadata: { namespace, name }, type: 'kubernetes.io/tls', data: { owner: Buffer.from('rival').toString('base64') } });
     }
     const stored = this.secrets.get(key);
     if (resourceVersion === undefined ? stored !== undefined : stored?.metadata?.resourceVersion !== resourceVersion) {

@@ -74,6 +74,27 @@ describe('ensure: the Secrets decide', () => {
   });
 });
 
+describe('ensure: a Secret it may not write', () => {
+  test('GIVEN an Opaque Secret with the configured name and no valid certificate WHEN the issuer runs THEN it stops with exit 2 before any CSR, saying to delete that Secret', async () => {
+    const w = world();
+    w.kube.putSecret({ metadata: { namespace: 'cozy-public', name: secretName }, type: 'Opaque', data: { note: Buffer.from('mine').toString('base64') } });
+
+    await expect(ensure(w.run)).rejects.toMatchObject(issuerError(ExitCode.badConfig, new RegExp(`Secret cozy-public/${secretName} is of type Opaque.*kubectl -n cozy-public delete secret ${secretName}`)));
+
+    expect(w.kube.writes).toEqual([]);
+  });
+
+  test('GIVEN an Opaque Secret that holds the valid certificate everywhere WHEN the issuer runs THEN it is a no-op: only a write needs the type', async () => {
+    const w = world();
+    for (const ns of namespaces) store(w, ns, good);
+    w.kube.putSecret({ ...w.kube.secret('cozy-public', secretName)!, type: 'Opaque' });
+
+    await ensure(w.run);
+
+    expect(w.kube.writes).toEqual([]);
+  });
+});
+
 describe('ensure: issuing', () => {
   test('GIVEN no Secret anywhere and a signer that signs at once WHEN the issuer runs THEN it creates, verifies, approves, stores everywhere, refreshes and deletes its CSR', async () => {
     const w = world();
@@ -185,8 +206,6 @@ describe('ensure: a write that loses a race (409)', () => {
     ]);
     expectOneValidCertificateEverywhere(w);
     expect(w.kube.calls.filter((call) => call.startsWith('createCsr'))).toHaveLength(1);
-    // The rival's Secret is replaced, keeping the type it chose.
-    expect(w.kube.secret('cozy-system', secretName)?.type).toBe('Opaque');
   });
 
   test('GIVEN a rival that writes before every write WHEN the third round conflicts too THEN the run fails (exit 1) without refreshing Flux', async () => {

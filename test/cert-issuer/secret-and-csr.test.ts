@@ -1,7 +1,7 @@
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { leftoverCsrs, outcomeOf, withApproval } from '../../cert-issuer/src/csr.ts';
 import { isTransient } from '../../cert-issuer/src/retry.ts';
-import { buildTlsSecret, filesOf } from '../../cert-issuer/src/secret.ts';
+import { buildTlsSecret, filesOf, unwritableReason } from '../../cert-issuer/src/secret.ts';
 
 const files = { tlsCrt: 'CRT', tlsKey: 'KEY', caCrt: 'CA' };
 const spec = { name: 'assets-tls', namespace: 'cozy-public', files, notAfter: new Date('2026-01-01T00:00:00.123Z'), renewAfter: new Date('2025-10-01T00:00:00Z') };
@@ -24,11 +24,19 @@ describe('buildTlsSecret', () => {
     expect(filesOf(secret)).toEqual(files);
   });
 
-  test('GIVEN an existing Opaque Secret WHEN built THEN it keeps its resourceVersion, type and foreign labels', () => {
-    const existing = { type: 'Opaque', metadata: { resourceVersion: '42', labels: { team: 'x' }, annotations: { note: 'y' } } };
+  test('GIVEN an existing Secret WHEN built THEN it keeps its resourceVersion and foreign labels and annotations, which the policy requires it to keep', () => {
+    const existing = { type: 'kubernetes.io/tls', metadata: { resourceVersion: '42', labels: { team: 'x' }, annotations: { note: 'y' } } };
     const secret = buildTlsSecret(spec, existing);
     expect(secret.metadata).toMatchObject({ resourceVersion: '42', labels: { team: 'x' }, annotations: { note: 'y' } });
-    expect(secret.type).toBe('Opaque');
+    expect(secret.type).toBe('kubernetes.io/tls');
+  });
+
+  test.each([
+    ['no Secret', undefined, undefined],
+    ['a TLS Secret', { type: 'kubernetes.io/tls', metadata: { namespace: 'ns', name: 'tls' } }, undefined],
+    ['an Opaque Secret', { type: 'Opaque', metadata: { namespace: 'ns', name: 'tls' } }, 'Secret ns/tls is of type Opaque, and the issuer writes only kubernetes.io/tls Secrets; a Secret\'s type cannot change: delete it (kubectl -n ns delete secret tls) and run the issuer again'],
+  ])('GIVEN %s WHEN the issuer would write it THEN the reason it cannot is %p', (_, existing, reason) => {
+    expect(unwritableReason(existing)).toBe(reason);
   });
 
   test('GIVEN a Secret missing tls.key WHEN read THEN it holds no usable files', () => {

@@ -69,15 +69,21 @@ describe('CertIssuer', () => {
       expect(podOf(manifests).volumes.map((volume: { name: string }) => volume.name)).toEqual(['api-access']);
     });
 
-    test('WHEN synthesized THEN the renewal runs four times a day and the admission policy is on', () => {
+    test('WHEN synthesized THEN the renewal runs four times a day and the admission policies for CSRs and Secrets are on, none for HelmRepositories', () => {
       expect(only(manifests, 'CronJob').spec.schedule).toBe('17 */6 * * *');
-      expect(only(manifests, 'ValidatingAdmissionPolicyBinding').spec.policyName).toBe('cozy-system.cert-issuer.flux-assets-bootstrap.io');
+      expect(manifests.filter((m) => m.kind === 'ValidatingAdmissionPolicyBinding').map((m) => m.spec.policyName)).toEqual([
+        'certificatesigningrequests.cozy-system.cert-issuer.flux-assets-bootstrap.io',
+        'secrets.cozy-system.cert-issuer.flux-assets-bootstrap.io',
+      ]);
     });
 
-    test('WHEN synthesized THEN each Secret namespace grants the Secret and nothing on HelmRepositories', () => {
+    test('WHEN synthesized THEN each Secret namespace grants reading and replacing the one Secret and creating Secrets, no patch or delete, and nothing on HelmRepositories', () => {
       for (const namespace of required.namespaces) {
         const [role] = rolesIn(manifests, namespace);
-        expect(role!.rules.map((rule: { resources: string[] }) => rule.resources)).toEqual([['secrets'], ['secrets']]);
+        expect(role!.rules).toEqual([
+          { apiGroups: [''], resources: ['secrets'], resourceNames: ['assets-tls'], verbs: ['get', 'update'] },
+          { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+        ]);
       }
     });
 
@@ -98,13 +104,14 @@ describe('CertIssuer', () => {
     expect(only(manifests, 'Job').metadata.name).not.toBe(only(issuer().manifests, 'Job').metadata.name);
   });
 
-  test('GIVEN HelmRepositories to refresh WHEN synthesized THEN the issuer may get and patch those, in their namespace only', () => {
+  test('GIVEN HelmRepositories to refresh WHEN synthesized THEN the issuer may only patch those, in their namespace only, under their admission policy', () => {
     const { manifests } = issuer({ refreshHelmRepositories: [{ namespace: 'kube-system', name: 'cilium' }] });
     expect(argsOf(manifests).refreshHelmRepositories).toEqual([{ namespace: 'kube-system', name: 'cilium' }]);
     expect(rolesIn(manifests, 'kube-system')[0]!.rules).toContainEqual(
-      { apiGroups: ['source.toolkit.fluxcd.io'], resources: ['helmrepositories'], resourceNames: ['cilium'], verbs: ['get', 'patch'] },
+      { apiGroups: ['source.toolkit.fluxcd.io'], resources: ['helmrepositories'], resourceNames: ['cilium'], verbs: ['patch'] },
     );
     expect(rolesIn(manifests, 'cozy-system')[0]!.rules).toHaveLength(2);
+    expect(manifests.filter((m) => m.kind === 'ValidatingAdmissionPolicy').map((m) => m.metadata.name)).toContain('helmrepositories.cozy-system.cert-issuer.flux-assets-bootstrap.io');
   });
 
   test('GIVEN pull Secrets WHEN synthesized THEN the Job and the renewal CronJob pull with each of them', () => {
@@ -153,6 +160,7 @@ describe('CertIssuer', () => {
   test('GIVEN an organization WHEN synthesized THEN the Job and the admission policy both carry it', () => {
     const { manifests } = issuer({ certificate: { organization: 'flux-readers' } });
     expect(argsOf(manifests).organization).toBe('flux-readers');
-    expect(JSON.stringify(only(manifests, 'ValidatingAdmissionPolicy').spec)).toContain('CN=flux-reader, O=flux-readers');
+    const csrPolicy = manifests.find((m) => m.kind === 'ValidatingAdmissionPolicy' && m.metadata.name.startsWith('certificatesigningrequests.'));
+    expect(JSON.stringify(csrPolicy!.spec)).toContain('CN=flux-reader, O=flux-readers');
   });
 });

@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { parseCommand } from '../../cert-issuer/src/config.ts';
 import { requestShape } from '../../src/contract/csr-encoding.ts';
+import { MANAGED_LABELS, NOT_AFTER_ANNOTATION, RECONCILE_REQUESTED_AT_ANNOTATION, RENEW_AFTER_ANNOTATION, TLS_SECRET_KEYS, TLS_SECRET_TYPE } from '../../src/contract/issuer-api.ts';
 import { loadClusterConfig, parseClusterConfig } from '../../src/config/cluster-config.ts';
 import { devWith } from './bad-configs.ts';
 import { renderCluster, type OutputFile } from '../../src/cli/synth.ts';
@@ -212,34 +213,57 @@ describe('GIVEN the dev cluster\'s issuer token', () => {
   });
 });
 
-describe('GIVEN the dev cluster\'s CSR admission policy', () => {
+describe("GIVEN the dev cluster's admission policies", () => {
   const manifests = manifestsOf(renderCluster(loadClusterConfig('clusters/dev.yaml')));
-  const name = 'cozy-system.cert-issuer.flux-assets-bootstrap.io';
-  const policy = find(manifests, 'ValidatingAdmissionPolicy', name);
+  const nameOf = (resource: string) => `${resource}.cozy-system.cert-issuer.flux-assets-bootstrap.io`;
+  const policyOf = (resource: string) => find(manifests, 'ValidatingAdmissionPolicy', nameOf(resource));
+  const rulesOf = (resource: string) => policyOf(resource).spec.matchConstraints.resourceRules.map((r: any) => `${r.apiGroups} ${r.operations} ${r.resources}`);
+  const csrPolicy = policyOf('certificatesigningrequests');
 
-  test('THEN it judges only the issuer\'s CSR creates and approvals, fails closed, and its binding denies', () => {
+  test.each(['certificatesigningrequests', 'secrets', 'helmrepositories'])('THEN the one for %s judges only the issuer\'s requests, fails closed, and its binding denies', (resource) => {
+    const policy = policyOf(resource);
     expect(policy.apiVersion).toBe('admissionregistration.k8s.io/v1');
     expect(policy.spec.failurePolicy).toBe('Fail');
     expect(policy.spec.matchConditions).toEqual([{ name: 'issuer', expression: 'request.userInfo.username == "system:serviceaccount:cozy-system:cert-issuer"' }]);
-    expect(policy.spec.matchConstraints.resourceRules.map((r: any) => `${r.operations} ${r.resources}`)).toEqual(['CREATE certificatesigningrequests', 'UPDATE certificatesigningrequests/approval']);
-    expect(find(manifests, 'ValidatingAdmissionPolicyBinding', name).spec).toEqual({ policyName: name, validationActions: ['Deny'] });
+    expect(find(manifests, 'ValidatingAdmissionPolicyBinding', nameOf(resource)).spec).toEqual({ policyName: nameOf(resource), validationActions: ['Deny'] });
   });
 
-  test('THEN it pins the signer, the usages, the lifetime, and the request to the issuer\'s encoding of its CN and key size', () => {
+  test('THEN they judge CSR creates, deletes and approvals, Secret creates and updates, and HelmRepository updates', () => {
+    expect(rulesOf('certificatesigningrequests')).toEqual(['certificates.k8s.io CREATE,DELETE certificatesigningrequests', 'certificates.k8s.io UPDATE certificatesigningrequests/approval']);
+    expect(rulesOf('secrets')).toEqual([' CREATE,UPDATE secrets']);
+    expect(rulesOf('helmrepositories')).toEqual(['source.toolkit.fluxcd.io UPDATE helmrepositories']);
+  });
+
+  test('THEN the CSR policy pins the signer, the usages, the lifetime, and the request to the issuer\'s encoding of its CN and key size, and a delete only to its own CSRs', () => {
     const shape = requestShape({ commonName: 'cozystack-assets-reader', organization: undefined }, 2048);
-    const expressions = policy.spec.validations.map((v: any) => v.expression);
+    const expressions = csrPolicy.spec.validations.map((v: any) => v.expression);
     expect(expressions).toEqual([
       "request.operation == 'CREATE' || variables.csr.spec.username == request.userInfo.username",
-      'variables.csr.spec.signerName == "kubernetes.io/kube-apiserver-client"',
-      'has(variables.csr.spec.usages) && size(variables.csr.spec.usages) == 2 && ["digital signature", "client auth"].all(u, u in variables.csr.spec.usages)',
-      'has(variables.csr.spec.expirationSeconds) && variables.csr.spec.expirationSeconds <= 31536000',
-      `variables.csr.spec.request.startsWith("${shape.prefix}")`,
-      `size(variables.csr.spec.request) == ${shape.length} && variables.csr.spec.request.matches("${shape.pattern}")`,
+      ...[
+        'variables.csr.spec.signerName == "kubernetes.io/kube-apiserver-client"',
+        'has(variables.csr.spec.usages) && size(variables.csr.spec.usages) == 2 && ["digital signature", "client auth"].all(u, u in variables.csr.spec.usages)',
+        'has(variables.csr.spec.expirationSeconds) && variables.csr.spec.expirationSeconds <= 31536000',
+        `variables.csr.spec.request.startsWith("${shape.prefix}")`,
+        `size(variables.csr.spec.request) == ${shape.length} && variables.csr.spec.request.matches("${shape.pattern}")`,
+      ].map((rule) => `request.operation == 'DELETE' || (${rule})`),
     ]);
-    for (const validation of policy.spec.validations) expect(validation.messageExpression).toContain('CSR refused by the cozy-system/cert-issuer issuer policy: ');
+    for (const validation of csrPolicy.spec.validations) expect(validation.messageExpression).toContain('CSR refused by the cozy-system/cert-issuer issuer policy: ');
   });
 
-  test('WHEN admissionPolicy is false THEN neither the policy nor its binding is synthesized, and the Job is the same', () => {
+  test('THEN the Secret policy names the configured Secret, its type and keys, and the issuer\'s labels and annotations, taken from the issuer\'s contract', () => {
+    const text = JSON.stringify(policyOf('secrets').spec.validations);
+    for (const expected of ['cozystack-assets-tls', TLS_SECRET_TYPE, ...TLS_SECRET_KEYS, ...Object.keys(MANAGED_LABELS), NOT_AFTER_ANNOTATION, RENEW_AFTER_ANNOTATION, 'ownerReferences', 'finalizers', 'immutable']) {
+      expect(text).toContain(expected);
+    }
+  });
+
+  test('THEN the HelmRepository policy keeps the spec and lets only the reconcile annotation change', () => {
+    const expressions = policyOf('helmrepositories').spec.validations.map((v: any) => v.expression);
+    expect(expressions[0]).toBe('object.spec == oldObject.spec');
+    expect(expressions.join('\n')).toContain(`[${JSON.stringify(RECONCILE_REQUESTED_AT_ANNOTATION)}]`);
+  });
+
+  test('WHEN admissionPolicy is false THEN no policy or binding is synthesized, and the Job is the same', () => {
     const dev = loadClusterConfig('clusters/dev.yaml');
     const off = manifestsOf(renderCluster({ ...dev, issuer: { ...dev.issuer, admissionPolicy: false } }));
     expect(off.filter((m) => m.kind.startsWith('ValidatingAdmissionPolicy'))).toEqual([]);
