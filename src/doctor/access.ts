@@ -32,6 +32,10 @@ export function expectedAccess(cluster: ClusterConfig): Access[] {
     ...namespaces.flatMap((namespace): Access[] => [
       { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'update', resource: 'secrets', name: certificate.secretName, namespace } },
       { who: 'issuer', user: issuer, allowed: false, attributes: { verb: 'get', resource: 'secrets', name: 'some-other-secret', namespace } },
+      { who: 'issuer', user: issuer, allowed: false, attributes: { verb: 'delete', resource: 'secrets', name: certificate.secretName, namespace } },
     ]),
+    ...cluster.repositories.map((repo): Access => (
+      { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'patch', group: 'source.toolkit.fluxcd.io', resource: 'helmrepositories', name: repo.name, namespace: repo.namespace } }
+    )),
   ];
 }

@@ -70,14 +70,15 @@ export class KubeApi {
   /**
    * Sends one request with `path` as it is and resolves with the answer, whatever its status; it
    * rejects only when none came (no connection, a handshake that does not verify, a timeout).
-   * `as` impersonates that user for this request alone.
+   * `as` impersonates that user for this request alone; a PATCH body is a JSON merge patch.
    */
   public send(method: string, path: string, { body, as }: { readonly body?: unknown; readonly as?: string } = {}): Promise<Answer> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    const contentType = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
     const headers = {
       ...this.options.headers,
       accept: 'application/json, */*',
-      ...(payload !== undefined && { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
+      ...(payload !== undefined && { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) }),
       ...(as !== undefined && { 'impersonate-user': as }),
     };
     // Joined, not resolved against the server: a kubeconfig's server may carry a path prefix (a proxy's).

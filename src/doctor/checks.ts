@@ -4,18 +4,20 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type {
-  V1CertificateSigningRequest, V1ConfigMap, V1Secret, V1SubjectAccessReview, V1ValidatingAdmissionPolicy, V1ValidatingAdmissionPolicyBinding,
+  V1CertificateSigningRequest, V1CertificateSigningRequestList, V1ConfigMap, V1Secret, V1SubjectAccessReview, V1ValidatingAdmissionPolicy, V1ValidatingAdmissionPolicyBinding,
 } from '@kubernetes/client-node';
 import type { TlsFiles } from '../../cert-issuer/src/rotation.ts';
 import { filesOf } from '../../cert-issuer/src/secret.ts';
 import type { ClusterConfig } from '../config/cluster-config.ts';
-import { assetsPodName, csrAdmissionPolicyName, issuerUser, podProxyPath } from '../constructs/names.ts';
+import { assetsPodName, ISSUER_POLICY_RESOURCES, issuerPolicyName, type IssuerPolicyResource, issuerUser, podProxyPath } from '../constructs/names.ts';
 import type { ApiEndpoint } from '../contract/api-endpoint.ts';
 import { encodeCsr } from '../contract/csr-encoding.ts';
 import { CSR_USAGES, ISSUER_SERVICE_ACCOUNT_NAME, KUBE_APISERVER_CLIENT_SIGNER } from '../contract/issuer-api.ts';
 import { expectedAccess } from './access.ts';
 import { type Answer, KubeApi, statusMessage } from './api.ts';
-import { accessVerdict, FOREIGN_COMMON_NAME, type Fetched, indexVerdict, policyVerdict, probeVerdict, reapplyHint, secretVerdict, tlsVerdict, type Verdict } from './verdicts.ts';
+import { accessVerdict, type Attempt, FOREIGN_COMMON_NAME, type Fetched, indexVerdict, policyVerdict, probeVerdict, reapplyHint, secretVerdict, tlsVerdict, type Verdict } from './verdicts.ts';
+
+const CSR_PATH = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 
 /**
  * Every check, read as `api`'s user (the caller's kubeconfig); the handshake checks and the index
@@ -62,27 +64,74 @@ export async function runDoctor(cluster: ClusterConfig, api: KubeApi, endpoint: 
   return verdicts;
 }
 
+/** A thief's write, made as the issuer with dryRun=All (nothing is stored, but admission runs in full). */
+interface Probe extends Attempt {
+  readonly resource: IssuerPolicyResource;
+  readonly method: 'POST' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  readonly body?: unknown;
+}
+
 /**
- * Whether the API server holds the issuer's CSR policy and applies it: the policy and its binding
- * exist, and a server-side dry-run create of a CSR for a foreign subject, as the issuer's
- * ServiceAccount, is refused. Only the second proves anything; the first says what to fix.
+ * Whether the API server holds the issuer's admission policies and applies them: each policy and
+ * its binding exist, and a server-side dry run of a thief's write, as the issuer's ServiceAccount,
+ * is refused by that policy. Only the dry runs prove anything; the first says what to fix.
  */
 async function admissionPolicyVerdicts(cluster: ClusterConfig, api: KubeApi): Promise<Verdict[]> {
   if (!cluster.issuer.admissionPolicy) {
-    return [{ check: 'CSR admission policy', ok: true, detail: 'off (issuer.admissionPolicy: false): a stolen issuer token can have any identity signed but system:masters' }];
+    return [{ check: 'admission policies', ok: true, detail: `off (issuer.admissionPolicy: false): ${WITHOUT_POLICIES}` }];
   }
   const { namespace } = cluster.assets;
-  const name = csrAdmissionPolicyName(namespace, ISSUER_SERVICE_ACCOUNT_NAME);
-  const fix = `${reapplyHint(cluster.name)}; it needs Kubernetes 1.30 or later`;
-  const [policy, binding] = await Promise.all([
-    api.find<V1ValidatingAdmissionPolicy>(`/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/${name}`),
-    api.find<V1ValidatingAdmissionPolicyBinding>(`/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/${name}`),
-  ]);
   const issuer = issuerUser(namespace);
-  // Nothing is stored with dryRun=All, but admission runs in full.
-  const answer = await fetched(api.send('POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests?dryRun=All', { body: foreignCsr(), as: issuer }));
-  const probe = 'error' in answer ? { status: 0, message: answer.error } : { status: answer.status, message: statusMessage(answer.body) };
-  return [policyVerdict(name, policy, binding, fix), probeVerdict(probe, name, issuer, fix)];
+  const fix = `${reapplyHint(cluster.name)}; it needs Kubernetes 1.30 or later`;
+  const policyName = (resource: IssuerPolicyResource) => issuerPolicyName(namespace, ISSUER_SERVICE_ACCOUNT_NAME, resource);
+  const verdicts: Verdict[] = [];
+  for (const resource of ISSUER_POLICY_RESOURCES) {
+    const name = policyName(resource);
+    const [policy, binding] = await Promise.all([
+      api.find<V1ValidatingAdmissionPolicy>(`/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/${name}`),
+      api.find<V1ValidatingAdmissionPolicyBinding>(`/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/${name}`),
+    ]);
+    verdicts.push(policyVerdict(name, policy, binding, fix));
+  }
+  for (const probe of await thiefProbes(cluster, api, issuer)) {
+    const answer = await fetched(api.send(probe.method, `${probe.path}?dryRun=All`, { body: probe.body, as: issuer }));
+    const result = 'error' in answer ? { status: 0, message: answer.error } : { status: answer.status, message: statusMessage(answer.body) };
+    verdicts.push(probeVerdict(probe, result, policyName(probe.resource), issuer, fix));
+  }
+  return verdicts;
+}
+
+/** What a stolen issuer token could do without the policies, as doctor says when they are off. */
+const WITHOUT_POLICIES = 'a stolen issuer token can have any identity but system:masters signed, mint a token of any ServiceAccount in a repository namespace, and point the HelmRepositories at another server';
+
+/**
+ * One of a thief's writes for each rule that RBAC cannot hold: a CSR for a foreign identity, a
+ * ServiceAccount token Secret, a HelmRepository suspended, and the deletion of another requester's
+ * CSR where one exists to try it on.
+ */
+async function thiefProbes(cluster: ClusterConfig, api: KubeApi, issuer: string): Promise<Probe[]> {
+  const [repo] = cluster.repositories;
+  const csrs = await api.get<V1CertificateSigningRequestList>(CSR_PATH);
+  const foreign = csrs.items.find((csr) => csr.spec.username !== issuer);
+  return [
+    {
+      resource: 'certificatesigningrequests', what: `a CSR for CN=${FOREIGN_COMMON_NAME}`, admitted: 'a stolen issuer token can have any identity signed',
+      method: 'POST', path: CSR_PATH, body: foreignCsr(),
+    },
+    {
+      resource: 'secrets', what: `a service-account-token Secret in ${repo!.namespace}`, admitted: `a stolen issuer token can mint a token of any ServiceAccount in ${repo!.namespace}`,
+      method: 'POST', path: `/api/v1/namespaces/${repo!.namespace}/secrets`, body: serviceAccountTokenSecret(),
+    },
+    {
+      resource: 'helmrepositories', what: `suspending HelmRepository ${repo!.namespace}/${repo!.name}`, admitted: 'a stolen issuer token can stop or repoint a HelmRepository',
+      method: 'PATCH', path: `/apis/source.toolkit.fluxcd.io/v1/namespaces/${repo!.namespace}/helmrepositories/${repo!.name}`, body: { spec: { suspend: true } },
+    },
+    ...(foreign === undefined ? [] : [{
+      resource: 'certificatesigningrequests' as const, what: `deleting CSR ${foreign.metadata!.name} of ${foreign.spec.username}`, admitted: "a stolen issuer token can delete other requesters' CSRs",
+      method: 'DELETE' as const, path: `${CSR_PATH}/${foreign.metadata!.name}`,
+    }]),
+  ];
 }
 
 /** A CSR in the issuer's encoding for a subject it must never get: one that reads every Secret. */
@@ -94,6 +143,16 @@ function foreignCsr(): V1CertificateSigningRequest {
     kind: 'CertificateSigningRequest',
     metadata: { generateName: 'flux-assets-bootstrap-doctor-' },
     spec: { request: Buffer.from(pem).toString('base64'), signerName: KUBE_APISERVER_CLIENT_SIGNER, usages: [...CSR_USAGES], expirationSeconds: 600 },
+  };
+}
+
+/** A Secret Kubernetes would fill with a token of the `default` ServiceAccount. */
+function serviceAccountTokenSecret(): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { generateName: 'flux-assets-bootstrap-doctor-', annotations: { 'kubernetes.io/service-account.name': 'default' } },
+    type: 'kubernetes.io/service-account-token',
   };
 }
 

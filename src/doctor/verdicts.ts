@@ -57,7 +57,7 @@ export function accessVerdict(access: Access, allowed: boolean, fix: string): Ve
   };
 }
 
-/** The verdict on the issuer's CSR policy and its binding, as found (undefined: not found). */
+/** The verdict on one of the issuer's admission policies and its binding, as found (undefined: not found). */
 export function policyVerdict(
   name: string,
   policy: V1ValidatingAdmissionPolicy | undefined,
@@ -66,17 +66,28 @@ export function policyVerdict(
 ): Verdict {
   const bound = binding?.spec?.policyName === name && binding.spec.validationActions?.includes('Deny') === true;
   return {
-    check: `CSR admission policy ${name}`,
+    check: `admission policy ${name}`,
     ok: policy !== undefined && bound,
     detail: policy === undefined ? `missing; ${fix}` : !bound ? `its binding is missing or does not deny; ${fix}` : 'policy and binding (Deny) present',
   };
 }
 
-/** The verdict on the dry-run CSR for a foreign subject: only a refusal by the named policy passes. */
-export function probeVerdict(probe: { status: number; message: string }, policyName: string, issuer: string, fix: string): Verdict {
-  const check = `CSR admission policy refuses CN=${FOREIGN_COMMON_NAME} from ${issuer} (server-side dry run)`;
+/** A write a thief would make with the issuer's token, which one of its policies must refuse. */
+export interface Attempt {
+  /** What is tried, as the check names it. */
+  readonly what: string;
+  /** What a thief gets where the policy admits it. */
+  readonly admitted: string;
+}
+
+/**
+ * The verdict on a server-side dry run of `attempt` as the issuer: only a refusal by the named
+ * policy passes (undefined probe: there was nothing to try it on, and `nothingToTry` says why).
+ */
+export function probeVerdict(attempt: Attempt, probe: { status: number; message: string }, policyName: string, issuer: string, fix: string): Verdict {
+  const check = `admission policy refuses ${attempt.what} by ${issuer} (server-side dry run)`;
   if (probe.status === 422 && probe.message.includes(`ValidatingAdmissionPolicy '${policyName}'`)) return { check, ok: true, detail: probe.message };
-  if (probe.status === 201) return { check, ok: false, detail: `admitted: a stolen issuer token can have any identity signed; ${fix}` };
+  if (probe.status >= 200 && probe.status < 300) return { check, ok: false, detail: `admitted: ${attempt.admitted}; ${fix}` };
   if (probe.status === 403 && /impersonate/.test(probe.message)) return { check, ok: false, detail: `cannot tell: your user may not impersonate ${issuer} (${probe.message})` };
   return { check, ok: false, detail: `refused by something other than the policy (HTTP ${probe.status}: ${probe.message}); ${fix}` };
 }

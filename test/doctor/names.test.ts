@@ -3,7 +3,7 @@
 import { Testing } from 'cdk8s';
 import { loadClusterConfig } from '../../src/config/cluster-config.ts';
 import { FluxAssetsBootstrap } from '../../src/constructs/flux-assets-bootstrap.ts';
-import { assetsPodName, csrAdmissionPolicyName, issuerUser, podProxyPath, RENEWAL_CRONJOB_NAME } from '../../src/constructs/names.ts';
+import { assetsPodName, ISSUER_POLICY_RESOURCES, issuerPolicyName, issuerUser, podProxyPath, RENEWAL_CRONJOB_NAME } from '../../src/constructs/names.ts';
 import { ISSUER_SERVICE_ACCOUNT_NAME } from '../../src/contract/issuer-api.ts';
 import type { Manifest } from '../constructs/synth.ts';
 
@@ -32,8 +32,8 @@ describe('GIVEN the dev cluster synthesized', () => {
     expect(find('CronJob', RENEWAL_CRONJOB_NAME, namespace)).toHaveLength(1);
   });
 
-  test("WHEN doctor names the issuer's user and its CSR policy THEN the policy and its binding carry those names", () => {
-    const name = csrAdmissionPolicyName(namespace, ISSUER_SERVICE_ACCOUNT_NAME);
+  test.each(ISSUER_POLICY_RESOURCES)("WHEN doctor names the issuer's user and its %s policy THEN the policy and its binding carry those names", (resource) => {
+    const name = issuerPolicyName(namespace, ISSUER_SERVICE_ACCOUNT_NAME, resource);
     expect(find('ServiceAccount', ISSUER_SERVICE_ACCOUNT_NAME, namespace)).toHaveLength(1);
     const [policy] = find('ValidatingAdmissionPolicy', name);
     expect(policy!.spec.matchConditions).toEqual([{ name: 'issuer', expression: `request.userInfo.username == ${JSON.stringify(issuerUser(namespace))}` }]);

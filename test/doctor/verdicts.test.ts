@@ -59,8 +59,8 @@ describe('GIVEN the answer of a SubjectAccessReview', () => {
   });
 });
 
-describe("GIVEN the issuer's CSR policy and its binding as found", () => {
-  const name = 'cozy-system.cert-issuer.flux-assets-bootstrap.io';
+describe("GIVEN one of the issuer's admission policies and its binding as found", () => {
+  const name = 'secrets.cozy-system.cert-issuer.flux-assets-bootstrap.io';
   const policy = { metadata: { name } };
   const binding = (validationActions: string[]) => ({ metadata: { name }, spec: { policyName: name, validationActions } });
 
@@ -70,22 +70,28 @@ describe("GIVEN the issuer's CSR policy and its binding as found", () => {
     ['no binding', policy, undefined, false, 'its binding is missing or does not deny; fix'],
     ['a binding that only warns', policy, binding(['Warn']), false, 'its binding is missing or does not deny; fix'],
   ])('WHEN there is %s THEN the verdict says so', (_, found, bound, ok, detail) => {
-    expect(policyVerdict(name, found, bound, 'fix')).toEqual({ check: `CSR admission policy ${name}`, ok, detail });
+    expect(policyVerdict(name, found, bound, 'fix')).toEqual({ check: `admission policy ${name}`, ok, detail });
   });
 });
 
-describe('GIVEN the answer to the dry-run CSR for a foreign subject, created as the issuer', () => {
-  const policy = 'cozy-system.cert-issuer.flux-assets-bootstrap.io';
+describe("GIVEN the answer to a thief's write, made as the issuer in a dry run", () => {
+  const policy = 'secrets.cozy-system.cert-issuer.flux-assets-bootstrap.io';
   const issuer = 'system:serviceaccount:cozy-system:cert-issuer';
-  const judge = (status: number, message: string) => probeVerdict({ status, message }, policy, issuer, 're-apply dist/dev');
+  const attempt = { what: 'a service-account-token Secret in cozy-public', admitted: 'a stolen issuer token can mint a token of any ServiceAccount in cozy-public' };
+  const judge = (status: number, message: string) => probeVerdict(attempt, { status, message }, policy, issuer, 're-apply dist/dev');
+
+  test('WHEN it is judged THEN the check names the attempt and the issuer', () => {
+    expect(judge(422, '').check).toBe(`admission policy refuses a service-account-token Secret in cozy-public by ${issuer} (server-side dry run)`);
+  });
 
   test('WHEN the policy refused it THEN the check passes with its message', () => {
-    const message = `certificatesigningrequests.certificates.k8s.io "x" is forbidden: ValidatingAdmissionPolicy '${policy}' with binding '${policy}' denied request: CSR refused`;
+    const message = `secrets "x" is forbidden: ValidatingAdmissionPolicy '${policy}' with binding '${policy}' denied request: Secret refused`;
     expect(judge(422, message)).toMatchObject({ ok: true, detail: message });
   });
 
   test.each([
-    ['it was admitted', 201, '', /^admitted: a stolen issuer token can have any identity signed; re-apply dist\/dev$/],
+    ['it was created', 201, '', /^admitted: a stolen issuer token can mint a token of any ServiceAccount in cozy-public; re-apply dist\/dev$/],
+    ['a patch or delete went through', 200, '', /^admitted: a stolen issuer token can mint/],
     ['another policy refused it', 422, "ValidatingAdmissionPolicy 'other' denied request", /^refused by something other than the policy \(HTTP 422/],
     ['the caller may not impersonate', 403, 'users "x" is forbidden: User "me" cannot impersonate resource "users"', /^cannot tell: your user may not impersonate system:serviceaccount:cozy-system:cert-issuer/],
     ['no answer came', 0, 'connect ECONNREFUSED 127.0.0.1:6443', /^refused by something other than the policy \(HTTP 0: connect ECONNREFUSED/],
