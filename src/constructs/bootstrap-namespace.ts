@@ -7,6 +7,13 @@ import { settleProps } from './props.ts';
 
 const PROPS = object({ name: required(text(DNS_LABEL), 'Namespace name.') });
 
+/**
+ * Flux's documented opt-out of garbage collection (kustomize-controller's Kustomization spec,
+ * "Prune"): kustomize-controller deletes no object that carries it, in the cluster, as a label or
+ * an annotation, when it leaves the folder or when the Kustomization itself is deleted.
+ */
+const FLUX_PRUNE_DISABLED = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' } as const;
+
 /** A Pod Security Standards level, enforced on a namespace by label. */
 export class PodSecurityLevel {
   /** Needed where a `hostNetwork` pod runs: "baseline" and "restricted" forbid host networking. */
@@ -39,7 +46,10 @@ export class BootstrapNamespace extends Construct {
       ? { 'pod-security.kubernetes.io/enforce': props.podSecurity.name, 'pod-security.kubernetes.io/enforce-version': 'latest' }
       : {};
     new k8s.KubeNamespace(this, 'Resource', {
-      metadata: { name, labels: { ...PART_OF, ...podSecurity } },
+      // The folder applies itself with `prune: true`, but removing a namespace from the config
+      // must never delete it: deleting a Namespace deletes everything in it, the bootstrap's and
+      // whatever else was put there since.
+      metadata: { name, labels: { ...PART_OF, ...podSecurity }, annotations: { ...FLUX_PRUNE_DISABLED } },
     });
   }
 }

@@ -2,9 +2,13 @@ import { BootstrapNamespace, PodSecurityLevel } from '../../src/constructs/boots
 import { only, synth } from './synth.ts';
 
 describe('BootstrapNamespace', () => {
-  test('GIVEN no podSecurity WHEN synthesized THEN the namespace carries only the part-of label', () => {
-    const namespace = only(synth((chart) => new BootstrapNamespace(chart, 'Ns', { name: 'flux-system' })), 'Namespace');
-    expect(namespace.metadata).toEqual({ name: 'flux-system', labels: { 'app.kubernetes.io/part-of': 'flux-assets-bootstrap' } });
+  test('GIVEN no podSecurity WHEN synthesized THEN the namespace carries only the part-of label, and Flux may not prune it', () => {
+    const namespace = only(synth((chart) => new BootstrapNamespace(chart, 'Ns', { name: 'apps' })), 'Namespace');
+    expect(namespace.metadata).toEqual({
+      name: 'apps',
+      labels: { 'app.kubernetes.io/part-of': 'flux-assets-bootstrap' },
+      annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
+    });
   });
 
   test('GIVEN a Pod Security level WHEN synthesized THEN it is enforced at the latest version', () => {

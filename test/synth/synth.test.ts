@@ -8,7 +8,7 @@ import { renderCluster, type OutputFile } from '../../src/cli/synth.ts';
 interface Manifest {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   [field: string]: any;
 }
 
@@ -40,6 +40,12 @@ describe.each(['dev', 'prod'])('GIVEN the shipped example cluster %s', (cluster)
     // which take the folder over, at the very end.
     const kinds = others.map((name) => name.split('-')[1]);
     expect([...new Set(kinds.slice(kinds.indexOf('job')))]).toEqual(['job', 'cronjob', 'helmrelease', 'gitrepository', 'kustomization']);
+  });
+
+  test('WHEN synthesized THEN every Namespace carries Flux\'s prune: disabled, so that no config change deletes one with its contents', () => {
+    const namespaces = manifestsOf(files).filter((m) => m.kind === 'Namespace');
+    expect(namespaces.length).toBeGreaterThan(0);
+    for (const namespace of namespaces) expect(namespace.metadata.annotations).toEqual({ 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
   });
 });
 
