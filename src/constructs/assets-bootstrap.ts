@@ -6,7 +6,7 @@ import { BOOTSTRAP } from '../contract/settings.ts';
 import { asChecked, type Input } from '../contract/settings-schema.ts';
 import { AssetsHelmRepository } from './assets-helm-repository.ts';
 import { AssetsServer } from './assets-server.ts';
-import { BootstrapNamespace, PodSecurityLevel } from './bootstrap-namespace.ts';
+import { BootstrapNamespace, ownedNamespaces, PodSecurityLevel } from './bootstrap-namespace.ts';
 import { podSettingsOf } from './bootstrap-pod.ts';
 import { CertIssuer } from './cert-issuer.ts';
 import { settleProps } from './props.ts';
@@ -43,10 +43,10 @@ export class AssetsBootstrap extends Construct {
     const { assets, certificate } = settings;
     const repositoryNamespaces = [...new Set(settings.repositories.map((repo) => repo.namespace))];
 
-    // The assets server and the issuer run on the host network, which needs "privileged".
-    new BootstrapNamespace(this, `Namespace-${assets.namespace}`, { name: assets.namespace, podSecurity: PodSecurityLevel.PRIVILEGED });
-    for (const namespace of repositoryNamespaces.filter((ns) => ns !== assets.namespace)) {
-      new BootstrapNamespace(this, `Namespace-${namespace}`, { name: namespace });
+    for (const namespace of ownedNamespaces([assets.namespace, ...repositoryNamespaces])) {
+      // The assets server and the issuer run on the host network, which needs "privileged".
+      const podSecurity = namespace === assets.namespace ? PodSecurityLevel.PRIVILEGED : undefined;
+      new BootstrapNamespace(this, `Namespace-${namespace}`, { name: namespace, podSecurity });
     }
 
     // The children's props are made of the settings checked above, so they are not checked again.
