@@ -12,16 +12,16 @@ import { CertIssuer } from './cert-issuer.ts';
 import { settleProps } from './props.ts';
 
 /**
- * The config's bootstrap sections (`endpoint`, `assets`, `repositories`, `certificate`, `issuer`
- * and the pod settings; the README's reference documents each field), with the API's CA as PEM
- * text where the config names a file.
+ * The config's bootstrap sections (`endpoint`, `assets`, `repositories`, `certificate`, `issuer`,
+ * the pod settings and `existingNamespaces`; the README's reference documents each field), with
+ * the API's CA as PEM text where the config names a file.
  */
 export type AssetsBootstrapProps = Input<typeof BOOTSTRAP>;
 
 /**
  * Everything one cluster needs so that Flux can install charts from an in-cluster assets server
- * before the cluster has a CNI: the namespaces, the server and its reader, one HelmRepository per
- * repository, and the issuer of Flux's client certificate.
+ * before the cluster has a CNI: the namespaces it owns, the server and its reader, one
+ * HelmRepository per repository, and the issuer of Flux's client certificate.
  *
  * Every object names its own namespace. Add it to a chart without a `namespace`: cdk8s would put
  * the chart's on cluster-scoped objects too.
@@ -43,8 +43,9 @@ export class AssetsBootstrap extends Construct {
     const { assets, certificate } = settings;
     const repositoryNamespaces = [...new Set(settings.repositories.map((repo) => repo.namespace))];
 
-    for (const namespace of ownedNamespaces([assets.namespace, ...repositoryNamespaces])) {
-      // The assets server and the issuer run on the host network, which needs "privileged".
+    for (const namespace of ownedNamespaces([assets.namespace, ...repositoryNamespaces], settings.existingNamespaces)) {
+      // The assets server and the issuer run on the host network, which needs "privileged"; an
+      // existing assets namespace must allow it already.
       const podSecurity = namespace === assets.namespace ? PodSecurityLevel.PRIVILEGED : undefined;
       new BootstrapNamespace(this, `Namespace-${namespace}`, { name: namespace, podSecurity });
     }

@@ -30,9 +30,10 @@ export class FluxAssetsBootstrap extends Chart {
     // The loaded config is checked already, and holds the bootstrap's sections in its own shape.
     const bootstrap = new AssetsBootstrap(this, 'Bootstrap', cluster);
 
-    // A release's namespace exists already when the bootstrap has it, owned or not.
+    // A release's namespace exists already when it existed before the bootstrap, or when the
+    // bootstrap has it, owned or not.
     const bootstrapNamespaces = [cluster.assets.namespace, ...cluster.repositories.map((repo) => repo.namespace)];
-    for (const namespace of ownedNamespaces(cluster.releases.map((release) => release.namespace), bootstrapNamespaces)) {
+    for (const namespace of ownedNamespaces(cluster.releases.map((release) => release.namespace), [...cluster.existingNamespaces, ...bootstrapNamespaces])) {
       new BootstrapNamespace(this, `Namespace-${namespace}`, { name: namespace });
     }
 

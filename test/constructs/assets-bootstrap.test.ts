@@ -46,6 +46,28 @@ describe('AssetsBootstrap', () => {
     expect(manifests.filter((m) => m.metadata.namespace === namespace).map((m) => m.kind).sort()).toEqual(['HelmRepository', 'Role', 'RoleBinding']);
   });
 
+  describe('GIVEN the assets namespace and a repository namespace among existingNamespaces', () => {
+    const manifests = synth((chart) => new AssetsBootstrap(chart, 'Bootstrap', {
+      ...props,
+      repositories: [...props.repositories, { name: 'apps', namespace: 'cozy-public' }, { name: 'extra', namespace: 'cozy-extra' }],
+      existingNamespaces: ['cozy-system', 'cozy-public', 'never-used'],
+    }));
+
+    test('WHEN synthesized THEN only the namespace it owns is written: none the cluster had, so no label is set on them and no prune can reach them', () => {
+      expect(manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata)).toEqual([{
+        name: 'cozy-extra',
+        labels: { 'app.kubernetes.io/part-of': 'flux-assets-bootstrap' },
+        annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
+      }]);
+    });
+
+    test('WHEN synthesized THEN the server, its reader and the issuer are still in the assets namespace', () => {
+      const inAssets = new Set(manifests.filter((m) => m.metadata.namespace === 'cozy-system').map((m) => m.kind));
+      expect([...inAssets].sort()).toEqual(['CronJob', 'HelmRepository', 'Job', 'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'StatefulSet']);
+      expect(manifests.filter((m) => m.metadata.namespace === 'cozy-public').map((m) => m.kind).sort()).toEqual(['HelmRepository', 'Role', 'RoleBinding']);
+    });
+  });
+
   test('GIVEN a cluster config WHEN it is the props THEN the construct synthesizes what the chart does, but the releases and the Flux sync', () => {
     const cluster = loadClusterConfig('clusters/prod.yaml');
     const chart = new FluxAssetsBootstrap(new App(), 'prod', { cluster });

@@ -89,11 +89,15 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
   // The pods' pull Secrets.
   { what: 'a pull Secret name that is not a DNS-1123 subdomain', text: devWith((c) => { c.imagePullSecrets = ['Registry_Credentials']; }), message: `${file}: imagePullSecrets[0]: must be a DNS-1123 subdomain` },
   { what: 'a pull Secret listed twice', text: devWith((c) => { c.imagePullSecrets = ['registry', 'mirror', 'registry']; }), message: `${file}: imagePullSecrets[2]: duplicates imagePullSecrets[0] "registry": server-side apply keys the pod's list by name` },
+  // The namespaces that exist before the bootstrap.
+  { what: 'an existing namespace that is not a DNS-1123 label', text: devWith((c) => { c.existingNamespaces = ['cozy-system', 'Cozy_Public']; }), message: `${file}: existingNamespaces[1]: must be a DNS-1123 label` },
+  { what: 'an existing namespace listed twice', text: devWith((c) => { c.existingNamespaces = ['cozy-system', 'cozy-system']; }), message: `${file}: existingNamespaces[1]: duplicates existingNamespaces[0] "cozy-system": each namespace is listed once` },
+  { what: 'existing namespaces written as one string', text: devWith((c) => { c.existingNamespaces = 'cozy-system'; }), message: `${file}: existingNamespaces: must be a list (got "cozy-system")` },
   // Structure.
   { what: 'a duplicate repository', text: devWith((c) => { c.repositories.push({ name: 'apps', namespace: 'cozy-system' }); }), message: `${file}: repositories[3].name: duplicates repositories[1].name "apps"`, beyondJsonSchema: 'uniqueness by one field of the items' },
   { what: 'no repositories', text: devWith((c) => { c.repositories = []; }), message: `${file}: repositories: must list at least 1 item(s)` },
   { what: 'an admission policy switch that is a string', text: devWith((c) => { c.issuer.admissionPolicy = 'false'; }), message: `${file}: issuer.admissionPolicy: must be true or false (got "false")` },
-  { what: 'an unknown top-level field', text: devWith((c) => { c.endpoints = 'localhost:7445'; }), message: `${file}: endpoints: unknown field (allowed: endpoint, apiCAFile, assets, repositories, certificate, issuer, tolerations, nodeSelector, priorityClassName, imagePullSecrets, flux, releases)` },
+  { what: 'an unknown top-level field', text: devWith((c) => { c.endpoints = 'localhost:7445'; }), message: `${file}: endpoints: unknown field (allowed: endpoint, apiCAFile, assets, repositories, certificate, issuer, tolerations, nodeSelector, priorityClassName, imagePullSecrets, existingNamespaces, flux, releases)` },
   { what: 'an unknown nested field', text: devWith((c) => { c.certificate.lifetime = 600; }), message: `${file}: certificate.lifetime: unknown field` },
   { what: 'a missing required field', text: devWith((c) => { delete c.certificate.commonName; }), message: `${file}: certificate.commonName: is required` },
   { what: 'a field of the wrong type', text: devWith((c) => { c.assets = 'cozy-system'; }), message: `${file}: assets: must be a mapping (got "cozy-system")` },

@@ -76,6 +76,14 @@ describe('GIVEN a repository and a release in flux-system, which flux-aio owns',
   });
 });
 
+describe('GIVEN a release in a namespace among existingNamespaces', () => {
+  test('WHEN synthesized THEN the folder holds no Namespace of that name, but the release is there', () => {
+    const manifests = synthDev((c) => { c.existingNamespaces = ['cozy-demo']; });
+    expect(byKind(manifests, 'Namespace').map((n) => n.metadata.name)).toEqual(['cozy-public', 'cozy-system']);
+    expect(byKind(manifests, 'HelmRelease').map((r) => `${r.metadata.namespace}/${r.metadata.name}`)).toEqual(['cozy-demo/demo']);
+  });
+});
+
 describe('GIVEN a config without a flux section', () => {
   test('WHEN synthesized THEN there are no sync objects', () => {
     const manifests = synthDev((c) => { delete c.flux; });
