@@ -264,7 +264,7 @@ describe('GIVEN the dev cluster\'s renewal CronJob', () => {
   });
 });
 
-describe('GIVEN the prod cluster with a CA override, a 90-day lifetime and a private registry', () => {
+describe('GIVEN the prod cluster with a CA override, a 90-day lifetime, a private registry and cozy-system existing already', () => {
   const manifests = manifestsOf(renderCluster(loadClusterConfig('clusters/prod.yaml')));
   const job = manifests.find((m) => m.kind === 'Job')!;
   const [container] = job.spec.template.spec.containers;
@@ -289,6 +289,14 @@ describe('GIVEN the prod cluster with a CA override, a 90-day lifetime and a pri
     for (const spec of [statefulSet.spec.template.spec, job.spec.template.spec]) {
       expect(spec.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
     }
+  });
+
+  test("THEN cozy-system, which Cozystack's installer creates and labels, is no Namespace of the folder, and the assets server, its reader and the issuer are still in it", () => {
+    expect(manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name)).toEqual(['cozy-public']);
+    for (const [kind, name] of [['StatefulSet', 'cozystack-assets'], ['Service', 'cozystack-assets'], ['Role', 'cozystack-assets-reader'], ['ServiceAccount', 'cert-issuer'], ['CronJob', 'cert-issuer-renewal']]) {
+      expect(find(manifests, kind!, name!, 'cozy-system')).toBeDefined();
+    }
+    expect(job.metadata.namespace).toBe('cozy-system');
   });
 });
 
