@@ -72,7 +72,7 @@ export const POD_FIELDS = {
 };
 
 export const FLUX_FIELDS = {
-  url: required(text(GIT_URL), 'Git URL of the repository that holds `clusters/` and `dist/`, e.g. `https://git.example.org/fleet.git`.'),
+  url: required(text(GIT_URL), 'Git URL of the repository that holds `clusters/` and `dist/`, e.g. `https://git.example.org/fleet.git`. No user, token or password: an `ssh://` URL names only the user (`ssh://git@host/...`), and credentials go in the Secret of `flux.secretName`.'),
   branch: optional(text(GIT_BRANCH), 'Branch Flux follows.', 'main'),
   secretName: optional(text(DNS_SUBDOMAIN), 'Existing Secret in `flux-system` with the Git credentials (username/password, a token or an SSH key). Created by hand; never in Git.', undefined, 'none: a public repository'),
   interval: optional(text(FLUX_DURATION), 'How often Flux fetches the branch and re-applies the folder.', '1m'),

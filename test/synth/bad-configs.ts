@@ -22,6 +22,8 @@ export interface BadConfig {
   readonly message: string;
   /** Why JSON Schema cannot flag this one; every other case must fail the JSON Schema. */
   readonly beyondJsonSchema?: string;
+  /** A credential the config holds by mistake: the message must not show it. */
+  readonly secret?: string;
 }
 
 const file = 'clusters/dev.yaml';
@@ -104,6 +106,10 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
   { what: 'an empty file', text: '', message: `${file}: (top level): must be a mapping (got null)` },
   // The Flux sync and the releases.
   { what: 'a Git URL without a scheme', text: devWith((c) => { c.flux.url = 'git.example.org/fleet.git'; }), message: `${file}: flux.url: must be an http://, https:// or ssh:// URL` },
+  { what: 'a Git URL with a user and a token', text: devWith((c) => { c.flux.url = 'https://flux:glpat-s3cr3tT0ken@git.example.org/fleet/clusters.git'; }), message: `${file}: flux.url: must be an http://, https:// or ssh:// URL without spaces (the GitRepository CRD requires the scheme) and without a credential: no user or token in an http(s) URL, no password in an ssh one, so no '@' but an ssh user's (ssh://git@host/...); a credential belongs in the Secret named by flux.secretName, created by hand in flux-system (got "https://***@git.example.org/fleet/clusters.git")`, secret: 'glpat-s3cr3tT0ken' },
+  { what: 'a Git URL with a token as its user', text: devWith((c) => { c.flux.url = 'https://ghp_s3cr3tT0ken@github.com/fleet/clusters.git'; }), message: `${file}: flux.url: must be an http://, https:// or ssh:// URL without spaces (the GitRepository CRD requires the scheme) and without a credential`, secret: 'ghp_s3cr3tT0ken' },
+  { what: 'a Git URL with a password that holds a slash', text: devWith((c) => { c.flux.url = 'https://flux:s3cr3t/pw@git.example.org/fleet/clusters.git'; }), message: `${file}: flux.url: must be an http://, https:// or ssh:// URL`, secret: 's3cr3t/pw' },
+  { what: 'an ssh Git URL with a password', text: devWith((c) => { c.flux.url = 'ssh://git:s3cr3t-pw@git.example.org/fleet/clusters.git'; }), message: `${file}: flux.url: must be an http://, https:// or ssh:// URL without spaces (the GitRepository CRD requires the scheme) and without a credential`, secret: 's3cr3t-pw' },
   { what: 'a flux section without its URL', text: devWith((c) => { delete c.flux.url; }), message: `${file}: flux.url: is required` },
   { what: 'a sync path with a space', text: devWith((c) => { c.flux.path = './dist/my dev'; }), message: `${file}: flux.path: must be a folder relative to the repository's root` },
   { what: 'a release name over Helm\'s 53 characters', text: devWith((c) => { c.releases[0].name = 'r'.repeat(54); }), message: `${file}: releases[0].name: must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 53 characters, Helm's limit on release names)` },
