@@ -42,6 +42,9 @@ export const PINNED_IMAGE: TextRule = (() => {
     what: 'an image reference pinned by digest (name@sha256:<64 hex>) or by a tag other than "latest" (name:tag), with a lowercase repository name',
     pattern: new RegExp(`^${name}(?::(?!latest(?:@|$))${tag}|(?::${tag})?${digest})$`),
     maxLength: 512,
+    // The grammar has no room for a registry login (`user:token@registry/...`), but a refused
+    // value must not show one either.
+    mayHoldCredential: true,
   };
 })();
 

@@ -41,6 +41,7 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
   { what: 'an endpoint without a port', text: devWith((c) => { c.endpoint = 'api.example.org'; }), message: `${file}: endpoint: must be host:port, without a scheme or path (got "api.example.org")` },
   { what: 'an endpoint with a scheme', text: devWith((c) => { c.endpoint = 'https://api.example.org:6443'; }), message: `${file}: endpoint: must be host:port, without a scheme or path` },
   { what: 'an endpoint port out of range', text: devWith((c) => { c.endpoint = 'localhost:70000'; }), message: `${file}: endpoint: port must be from 1 to 65535 (got 70000)` },
+  { what: 'an endpoint with a user and password', text: devWith((c) => { c.endpoint = 'admin:s3cr3t-pw@api.example.org:6443'; }), message: `${file}: endpoint: must be host:port without a user or password: Flux and the issuer authenticate with certificates, and the endpoint goes into Git in every HelmRepository's URL (got "***@api.example.org:6443")`, secret: 's3cr3t-pw' },
   { what: 'a bracketed endpoint that is not an IPv6 address', text: devWith((c) => { c.endpoint = '[::::]:6443'; }), message: `${file}: endpoint: host "[::::]" is not a DNS name`, beyondJsonSchema: 'the groups of an IPv6 address' },
   // Ports and numbers.
   { what: 'an assets port out of range', text: devWith((c) => { c.assets.port = 70000; }), message: `${file}: assets.port: must be an integer from 1024 to 65535 (got 70000)` },
@@ -57,6 +58,7 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
   { what: 'an issuer image on the latest tag', text: devWith((c) => { c.issuer.image = 'ghcr.io/example/cert-issuer:latest'; }), message: `${file}: issuer.image: must be an image reference pinned by digest (name@sha256:<64 hex>) or by a tag other than "latest"` },
   { what: 'an image with an uppercase repository the runtime cannot pull', text: devWith((c) => { c.assets.image = 'ghcr.io/Cozystack/assets:v1'; }), message: `${file}: assets.image: must be an image reference` },
   { what: 'an image with a space', text: devWith((c) => { c.issuer.image = 'ghcr.io/example/cert-issuer: 0.1.0'; }), message: `${file}: issuer.image: must be an image reference` },
+  { what: 'an image with a registry login', text: devWith((c) => { c.assets.image = 'robot:s3cr3t-pull-token@registry.example.org/cozystack/assets:v1'; }), message: `${file}: assets.image: must be an image reference`, secret: 's3cr3t-pull-token' },
   { what: 'a digest that is too short', text: devWith((c) => { c.issuer.image = `ghcr.io/example/cert-issuer@sha256:${hashOf64.slice(1)}`; }), message: `${file}: issuer.image: must be an image reference` },
   // The certificate, as the signer's CSR parser and RBAC take it.
   { what: 'a CN reserved for Kubernetes identities', text: devWith((c) => { c.certificate.commonName = 'system:kube-controller-manager'; }), message: `${file}: certificate.commonName: must be a certificate CN` },
