@@ -6,22 +6,22 @@ import { BOOTSTRAP } from '../contract/settings.ts';
 import { asChecked, type Input } from '../contract/settings-schema.ts';
 import { AssetsHelmRepository } from './assets-helm-repository.ts';
 import { AssetsServer } from './assets-server.ts';
-import { BootstrapNamespace, PodSecurityLevel } from './bootstrap-namespace.ts';
+import { BootstrapNamespace, ownedNamespaces, PodSecurityLevel } from './bootstrap-namespace.ts';
 import { podSettingsOf } from './bootstrap-pod.ts';
 import { CertIssuer } from './cert-issuer.ts';
 import { settleProps } from './props.ts';
 
 /**
- * The config's bootstrap sections (`endpoint`, `assets`, `repositories`, `certificate`, `issuer`
- * and the pod settings; the README's reference documents each field), with the API's CA as PEM
- * text where the config names a file.
+ * The config's bootstrap sections (`endpoint`, `assets`, `repositories`, `certificate`, `issuer`,
+ * the pod settings and `existingNamespaces`; the README's reference documents each field), with
+ * the API's CA as PEM text where the config names a file.
  */
 export type AssetsBootstrapProps = Input<typeof BOOTSTRAP>;
 
 /**
  * Everything one cluster needs so that Flux can install charts from an in-cluster assets server
- * before the cluster has a CNI: the namespaces, the server and its reader, one HelmRepository per
- * repository, and the issuer of Flux's client certificate.
+ * before the cluster has a CNI: the namespaces it owns, the server and its reader, one
+ * HelmRepository per repository, and the issuer of Flux's client certificate.
  *
  * Every object names its own namespace. Add it to a chart without a `namespace`: cdk8s would put
  * the chart's on cluster-scoped objects too.
@@ -43,10 +43,11 @@ export class AssetsBootstrap extends Construct {
     const { assets, certificate } = settings;
     const repositoryNamespaces = [...new Set(settings.repositories.map((repo) => repo.namespace))];
 
-    // The assets server and the issuer run on the host network, which needs "privileged".
-    new BootstrapNamespace(this, `Namespace-${assets.namespace}`, { name: assets.namespace, podSecurity: PodSecurityLevel.PRIVILEGED });
-    for (const namespace of repositoryNamespaces.filter((ns) => ns !== assets.namespace)) {
-      new BootstrapNamespace(this, `Namespace-${namespace}`, { name: namespace });
+    for (const namespace of ownedNamespaces([assets.namespace, ...repositoryNamespaces], settings.existingNamespaces)) {
+      // The assets server and the issuer run on the host network, which needs "privileged"; an
+      // existing assets namespace must allow it already.
+      const podSecurity = namespace === assets.namespace ? PodSecurityLevel.PRIVILEGED : undefined;
+      new BootstrapNamespace(this, `Namespace-${namespace}`, { name: namespace, podSecurity });
     }
 
     // The children's props are made of the settings checked above, so they are not checked again.

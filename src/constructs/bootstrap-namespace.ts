@@ -2,10 +2,34 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DNS_LABEL } from '../contract/names.ts';
 import { object, required, text } from '../contract/settings-schema.ts';
+import { FluxSync } from './flux-sync.ts';
 import { PART_OF } from './hardening.ts';
 import { settleProps } from './props.ts';
 
 const PROPS = object({ name: required(text(DNS_LABEL), 'Namespace name.') });
+
+/**
+ * Flux's documented opt-out of garbage collection (kustomize-controller's Kustomization spec,
+ * "Prune"): kustomize-controller deletes no object that carries it, in the cluster, as a label or
+ * an annotation, when it leaves the folder or when the Kustomization itself is deleted.
+ */
+const FLUX_PRUNE_DISABLED = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' } as const;
+
+/**
+ * Namespaces every cluster has before the bootstrap: Kubernetes' own, and Flux's, which flux-aio
+ * (or `flux install`) creates. The bootstrap puts objects in them but never owns them.
+ */
+export const PREEXISTING_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease', FluxSync.NAMESPACE];
+
+/**
+ * The namespaces of `candidates` that the bootstrap owns and so writes as Namespace objects: each
+ * once, in order, but none that exists before it (`existing`, and PREEXISTING_NAMESPACES always).
+ * The one place that decides it, for the assets and repository namespaces as for the releases'.
+ */
+export function ownedNamespaces(candidates: Iterable<string>, existing: Iterable<string> = []): string[] {
+  const notOwned = new Set([...PREEXISTING_NAMESPACES, ...existing]);
+  return [...new Set(candidates)].filter((namespace) => !notOwned.has(namespace));
+}
 
 /** A Pod Security Standards level, enforced on a namespace by label. */
 export class PodSecurityLevel {
@@ -30,7 +54,10 @@ export interface BootstrapNamespaceProps {
   readonly podSecurity?: PodSecurityLevel;
 }
 
-/** A namespace the bootstrap puts objects in. */
+/**
+ * A namespace the bootstrap owns: it creates it and sets its labels. Which namespaces those are,
+ * `ownedNamespaces` decides.
+ */
 export class BootstrapNamespace extends Construct {
   public constructor(scope: Construct, id: string, props: BootstrapNamespaceProps) {
     super(scope, id);
@@ -39,7 +66,10 @@ export class BootstrapNamespace extends Construct {
       ? { 'pod-security.kubernetes.io/enforce': props.podSecurity.name, 'pod-security.kubernetes.io/enforce-version': 'latest' }
       : {};
     new k8s.KubeNamespace(this, 'Resource', {
-      metadata: { name, labels: { ...PART_OF, ...podSecurity } },
+      // The folder applies itself with `prune: true`, but removing a namespace from the config
+      // must never delete it: deleting a Namespace deletes everything in it, the bootstrap's and
+      // whatever else was put there since.
+      metadata: { name, labels: { ...PART_OF, ...podSecurity }, annotations: { ...FLUX_PRUNE_DISABLED } },
     });
   }
 }

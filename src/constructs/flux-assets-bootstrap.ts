@@ -3,12 +3,9 @@ import type { Construct } from 'constructs';
 import { asChecked } from '../contract/settings-schema.ts';
 import { AssetsBootstrap } from './assets-bootstrap.ts';
 import { AssetsHelmRelease } from './assets-helm-release.ts';
-import { BootstrapNamespace } from './bootstrap-namespace.ts';
+import { BootstrapNamespace, ownedNamespaces } from './bootstrap-namespace.ts';
 import type { ClusterConfig, ReleaseSettings } from '../contract/settings.ts';
 import { FluxSync } from './flux-sync.ts';
-
-/** Namespaces a cluster has from the start: a release may use them but the folder must not own them (a prune would delete them). */
-const OWN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', FluxSync.NAMESPACE];
 
 /**
  * How much longer than the issuer's own deadline the Kustomization waits for its health checks:
@@ -33,9 +30,12 @@ export class FluxAssetsBootstrap extends Chart {
     // The loaded config is checked already, and holds the bootstrap's sections in its own shape.
     const bootstrap = new AssetsBootstrap(this, 'Bootstrap', cluster);
 
-    const bootstrapNamespaces = new Set([cluster.assets.namespace, ...cluster.repositories.map((repo) => repo.namespace)]);
-    const releaseNamespaces = cluster.releases.map((release) => release.namespace).filter((ns) => !OWN_NAMESPACES.includes(ns) && !bootstrapNamespaces.has(ns));
-    for (const namespace of new Set(releaseNamespaces)) new BootstrapNamespace(this, `Namespace-${namespace}`, { name: namespace });
+    // A release's namespace exists already when it existed before the bootstrap, or when the
+    // bootstrap has it, owned or not.
+    const bootstrapNamespaces = [cluster.assets.namespace, ...cluster.repositories.map((repo) => repo.namespace)];
+    for (const namespace of ownedNamespaces(cluster.releases.map((release) => release.namespace), [...cluster.existingNamespaces, ...bootstrapNamespaces])) {
+      new BootstrapNamespace(this, `Namespace-${namespace}`, { name: namespace });
+    }
 
     const repositories = new Map(bootstrap.helmRepositories.map((repo) => [repo.name, repo]));
     const releases = new Map<string, AssetsHelmRelease>();

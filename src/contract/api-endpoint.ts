@@ -1,4 +1,5 @@
 import { isIPv6 } from 'node:net';
+import { redactCredential } from './names.ts';
 
 const HOST_NAME = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*';
 const IPV4 = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}';
@@ -23,6 +24,10 @@ export class ApiEndpoint {
    * @throws Error with a message fit for a config error when the value is not host:port.
    */
   public static parse(hostPort: string): ApiEndpoint {
+    // Every HelmRepository's URL holds the endpoint, and those are committed to Git.
+    if (hostPort.includes('@')) {
+      throw new Error(`must be host:port without a user or password: Flux and the issuer authenticate with certificates, and the endpoint goes into Git in every HelmRepository's URL (got ${JSON.stringify(redactCredential(hostPort))})`);
+    }
     const match = /^(.+):(\d{1,5})$/.exec(hostPort);
     if (!match || hostPort.includes('/')) {
       throw new Error(`must be host:port, without a scheme or path (got "${hostPort}")`);

@@ -42,6 +42,9 @@ export const PINNED_IMAGE: TextRule = (() => {
     what: 'an image reference pinned by digest (name@sha256:<64 hex>) or by a tag other than "latest" (name:tag), with a lowercase repository name',
     pattern: new RegExp(`^${name}(?::(?!latest(?:@|$))${tag}|(?::${tag})?${digest})$`),
     maxLength: 512,
+    // The grammar has no room for a registry login (`user:token@registry/...`), but a refused
+    // value must not show one either.
+    mayHoldCredential: true,
   };
 })();
 
@@ -52,11 +55,17 @@ export const FLUX_DURATION: TextRule = {
   maxLength: 64,
 };
 
-/** The GitRepository CRD's pattern for `spec.url` (source-controller). */
+/**
+ * The GitRepository CRD's pattern for `spec.url` (source-controller), without a credential: the
+ * URL is committed to Git. An http(s) URL names no user (GitHub and GitLab tokens are often given
+ * as one), an ssh:// URL names at most a user without a password (`ssh://git@host/...`, as every
+ * SSH Git URL does); no `@` elsewhere, so a password holding a `/` is refused too.
+ */
 export const GIT_URL: TextRule = {
-  what: 'an http://, https:// or ssh:// URL without spaces (the GitRepository CRD requires the scheme)',
-  pattern: /^(http|https|ssh):\/\/\S+$/,
+  what: "an http://, https:// or ssh:// URL without spaces (the GitRepository CRD requires the scheme) and without a credential: no user or token in an http(s) URL, no password in an ssh one, so no '@' but an ssh user's (ssh://git@host/...); a credential belongs in the Secret named by flux.secretName, created by hand in flux-system",
+  pattern: /^(?:https?:\/\/|ssh:\/\/(?:[^\s/?#@:]+@)?)[^\s/?#@]+(?:[/?#][^\s@]*)?$/,
   maxLength: 2048,
+  mayHoldCredential: true,
 };
 
 /** A branch name, as Git allows it in practice: '/'-separated parts without spaces or '..'. */

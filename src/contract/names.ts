@@ -11,6 +11,11 @@ export interface TextRule {
   /** @default 1 */
   readonly minLength?: number;
   readonly maxLength: number;
+  /**
+   * Whether a value may hold a credential by mistake (a URL's user and password, a token): its
+   * pattern refuses one, and a message shows the value through `redactCredential`.
+   */
+  readonly mayHoldCredential?: boolean;
 }
 
 /** The problem with `value` under `rule`, showing the value; undefined when it is valid. */
@@ -19,7 +24,17 @@ export function textProblem(rule: TextRule, value: string): string | undefined {
   const length = [...value].length;
   return length >= (rule.minLength ?? 1) && length <= rule.maxLength && rule.pattern.test(value)
     ? undefined
-    : `must be ${rule.what} (got ${JSON.stringify(value)})`;
+    : `must be ${rule.what} (got ${JSON.stringify(rule.mayHoldCredential ? redactCredential(value) : value)})`;
+}
+
+/**
+ * `value` as a message may show it: whatever stands before its last `@` (after a scheme's `://`)
+ * is replaced by `***`, so that `https://user:token@host/x` shows as `https://***@host/x`, also
+ * when the password holds a `/` or an `@` of its own. An image's digest (`name@sha256:...`) is not
+ * a credential and stays.
+ */
+export function redactCredential(value: string): string {
+  return value.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/+)?[\s\S]*@(?!sha256:)/, '$1***@');
 }
 
 /** IsDNS1123Label: namespaces, and names that are also label values or Service names. */

@@ -26,7 +26,7 @@ export const ENDPOINT_FIELD = required(
 );
 
 export const ASSETS_FIELDS = {
-  namespace: required(text(DNS_LABEL), 'Namespace of the assets StatefulSet, the reader Role and the issuer. Labelled Pod Security `privileged` (hostNetwork).'),
+  namespace: required(text(DNS_LABEL), 'Namespace of the assets StatefulSet, the reader Role and the issuer. Labelled Pod Security `privileged` (hostNetwork), unless it is one of `existingNamespaces`.'),
   name: required(text(STATEFULSET_NAME), 'StatefulSet and headless Service name (at most 52 characters); the pod is always `<name>-0`.'),
   image: required(text(PINNED_IMAGE), 'Static HTTP server image that serves `/repos/<repo>/index.yaml`. Pinned by digest or a tag other than `latest`.'),
   // The server runs as non-root with every capability dropped, so it cannot bind below 1024.
@@ -72,7 +72,7 @@ export const POD_FIELDS = {
 };
 
 export const FLUX_FIELDS = {
-  url: required(text(GIT_URL), 'Git URL of the repository that holds `clusters/` and `dist/`, e.g. `https://git.example.org/fleet.git`.'),
+  url: required(text(GIT_URL), 'Git URL of the repository that holds `clusters/` and `dist/`, e.g. `https://git.example.org/fleet.git`. No user, token or password: an `ssh://` URL names only the user (`ssh://git@host/...`), and credentials go in the Secret of `flux.secretName`.'),
   branch: optional(text(GIT_BRANCH), 'Branch Flux follows.', 'main'),
   secretName: optional(text(DNS_SUBDOMAIN), 'Existing Secret in `flux-system` with the Git credentials (username/password, a token or an SSH key). Created by hand; never in Git.', undefined, 'none: a public repository'),
   interval: optional(text(FLUX_DURATION), 'How often Flux fetches the branch and re-applies the folder.', '1m'),
@@ -91,7 +91,7 @@ const UPGRADE = object({
 
 export const RELEASE_FIELDS = {
   name: required(text(RELEASE_NAME), 'HelmRelease and Helm release name (at most 53 characters); unique in the config.'),
-  namespace: required(text(DNS_LABEL), "Namespace of the HelmRelease and of what the chart installs; synthesized unless the bootstrap has it already or it is one of Kubernetes' own (`default`, `kube-*`)."),
+  namespace: required(text(DNS_LABEL), 'Namespace of the HelmRelease and of what the chart installs; synthesized unless the bootstrap has it already or it exists before the bootstrap (see `existingNamespaces`).'),
   repository: required(text(DNS_LABEL), 'The `repositories[].name` the chart comes from, through the pod proxy with the issued certificate.'),
   chart: required(text(CHART_NAME), "Chart name in that repository's index."),
   version: optional(text(VERSION_RANGE, semverRangeProblem), "Semver range of the chart version. The default takes no pre-releases (Flux's own default); write a range with a pre-release part, such as `>=0.0.0-0`, to take them.", '*'),
@@ -108,12 +108,24 @@ export const ISSUER = object(ISSUER_FIELDS);
 export const FLUX = object(FLUX_FIELDS);
 export const RELEASE = object(RELEASE_FIELDS);
 
+/**
+ * The namespaces the bootstrap must not own. The folder is applied with `prune: true`, so a
+ * Namespace it held and then leaves out would be deleted with everything in it.
+ */
+const EXISTING_NAMESPACES = optional(
+  array(text(DNS_LABEL), { uniqueItems: true, why: 'each namespace is listed once' }),
+  "Namespaces that exist before the bootstrap and that it does not own: it puts objects in them but never writes them as Namespace objects, so it sets none of their labels and no config change can delete them. Kubernetes' own (`default`, `kube-system`, `kube-public`, `kube-node-lease`) and `flux-system` always count as existing. An existing `assets.namespace` must already allow privileged pods (`pod-security.kubernetes.io/enforce: privileged`): the server and the issuer use the host network.",
+  [],
+  "none but Kubernetes' own and `flux-system`",
+);
+
 const BOOTSTRAP_SECTIONS = {
   assets: required(ASSETS, 'The in-cluster HTTP server that Flux reads charts from through the pod proxy.'),
   repositories: required(REPOSITORIES, 'The Helm repositories the assets server serves, one HelmRepository each.'),
   certificate: required(CERTIFICATE, "Flux's client certificate and the Secret that holds it."),
   issuer: required(ISSUER, 'The Job and CronJob that issue and renew the certificate.'),
   ...POD_FIELDS,
+  existingNamespaces: EXISTING_NAMESPACES,
 };
 
 /** The schema of a `clusters/<name>.yaml`, before the file-level fields (name, CA file) are resolved. */

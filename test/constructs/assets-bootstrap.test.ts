@@ -5,6 +5,7 @@ import { AssetsBootstrap, type AssetsBootstrapProps } from '../../src/constructs
 import { loadClusterConfig } from '../../src/config/cluster-config.ts';
 import { FluxAssetsBootstrap } from '../../src/constructs/flux-assets-bootstrap.ts';
 import { FluxSync } from '../../src/constructs/flux-sync.ts';
+import { PREEXISTING_NAMESPACES } from '../../src/constructs/bootstrap-namespace.ts';
 import { ISSUER_IMAGE, SERVER_IMAGE, synth } from './synth.ts';
 
 const props: AssetsBootstrapProps = {
@@ -22,10 +23,11 @@ describe('AssetsBootstrap', () => {
       bootstrap = new AssetsBootstrap(chart, 'Bootstrap', props);
     });
 
-    test('WHEN synthesized THEN only the assets namespace is labelled privileged', () => {
+    test('WHEN synthesized THEN the assets namespace is written, labelled privileged, and kube-system, which every cluster has, is not', () => {
       const labels = Object.fromEntries(manifests.filter((m) => m.kind === 'Namespace')
         .map((m) => [m.metadata.name, m.metadata.labels!['pod-security.kubernetes.io/enforce']]));
-      expect(labels).toEqual({ 'cozy-system': 'privileged', 'kube-system': undefined });
+      expect(labels).toEqual({ 'cozy-system': 'privileged' });
+      expect(manifests.find((m) => m.kind === 'HelmRepository' && m.metadata.namespace === 'kube-system')).toBeDefined();
     });
 
     test("WHEN synthesized THEN Flux's certificate CN is the one reader, and each repository has its HelmRepository", () => {
@@ -35,6 +37,34 @@ describe('AssetsBootstrap', () => {
         'https://api.example.org:6443/api/v1/namespaces/cozy-system/pods/assets-0/proxy/repos/cilium',
         'https://api.example.org:6443/api/v1/namespaces/cozy-system/pods/assets-0/proxy/repos/cozystack',
       ]);
+    });
+  });
+
+  test.each(PREEXISTING_NAMESPACES)('GIVEN a repository in %s, which the cluster has before the bootstrap WHEN synthesized THEN no Namespace of that name is written, but its HelmRepository and the issuer\'s Role are', (namespace) => {
+    const manifests = synth((chart) => new AssetsBootstrap(chart, 'Bootstrap', { ...props, repositories: [{ name: 'charts', namespace }] }));
+    expect(manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name)).toEqual(['cozy-system']);
+    expect(manifests.filter((m) => m.metadata.namespace === namespace).map((m) => m.kind).sort()).toEqual(['HelmRepository', 'Role', 'RoleBinding']);
+  });
+
+  describe('GIVEN the assets namespace and a repository namespace among existingNamespaces', () => {
+    const manifests = synth((chart) => new AssetsBootstrap(chart, 'Bootstrap', {
+      ...props,
+      repositories: [...props.repositories, { name: 'apps', namespace: 'cozy-public' }, { name: 'extra', namespace: 'cozy-extra' }],
+      existingNamespaces: ['cozy-system', 'cozy-public', 'never-used'],
+    }));
+
+    test('WHEN synthesized THEN only the namespace it owns is written: none the cluster had, so no label is set on them and no prune can reach them', () => {
+      expect(manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata)).toEqual([{
+        name: 'cozy-extra',
+        labels: { 'app.kubernetes.io/part-of': 'flux-assets-bootstrap' },
+        annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
+      }]);
+    });
+
+    test('WHEN synthesized THEN the server, its reader and the issuer are still in the assets namespace', () => {
+      const inAssets = new Set(manifests.filter((m) => m.metadata.namespace === 'cozy-system').map((m) => m.kind));
+      expect([...inAssets].sort()).toEqual(['CronJob', 'HelmRepository', 'Job', 'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'StatefulSet']);
+      expect(manifests.filter((m) => m.metadata.namespace === 'cozy-public').map((m) => m.kind).sort()).toEqual(['HelmRepository', 'Role', 'RoleBinding']);
     });
   });
 

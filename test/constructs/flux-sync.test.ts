@@ -19,4 +19,20 @@ describe('FluxSync', () => {
     expect(() => synth((chart) => new FluxSync(chart, 'Sync', { url: 'git.example.org/fleet.git', branch: 'my branch', path: '../dist/dev' })))
       .toThrow(/\[test\/Sync\] url must be an http:\/\/.*\(got "git.example.org\/fleet.git"\)\n {2}\[test\/Sync\] branch must be a branch name .*\(got "my branch"\)\n {2}\[test\/Sync\] path must be a folder .*\(got "..\/dist\/dev"\)$/);
   });
+
+  test('GIVEN a URL with a token WHEN constructed THEN the error names the prop and says where the credential belongs, without showing it', () => {
+    let message = '';
+    try {
+      synth((chart) => new FluxSync(chart, 'Sync', { url: 'https://x-access-token:ghs_s3cr3tT0ken@github.com/example/fleet.git', path: './dist/dev' }));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/\[test\/Sync\] url must be an http:\/\/.* belongs in the Secret named by flux\.secretName, created by hand in flux-system \(got "https:\/\/\*\*\*@github\.com\/example\/fleet\.git"\)$/);
+    expect(message).not.toContain('s3cr3t');
+  });
+
+  test('GIVEN an ssh URL with a user but no password WHEN synthesized THEN it is taken as it is', () => {
+    const manifests = synth((chart) => new FluxSync(chart, 'Sync', { url: 'ssh://git@git.example.org:2222/fleet.git', path: './dist/dev', secretName: 'deploy-key' }));
+    expect(only(manifests, 'GitRepository').spec).toMatchObject({ url: 'ssh://git@git.example.org:2222/fleet.git', secretRef: { name: 'deploy-key' } });
+  });
 });

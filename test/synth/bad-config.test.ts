@@ -23,6 +23,12 @@ describe('GIVEN a cluster config with one mistake', () => {
     expect(lines[0]).toContain(bad.message);
   });
 
+  test.each(BAD_CONFIGS.filter((bad) => bad.secret !== undefined).map((bad) => [bad.what, bad] as const))('WHEN it has %s THEN the error does not show the credential, nor any part of it', (_, bad) => {
+    const message = errorFor(bad.text);
+    expect(message).toContain('***@');
+    for (const part of bad.secret!.split(/[/:@-]/).filter((p) => p.length >= 4)) expect(message).not.toContain(part);
+  });
+
   test('WHEN the file name is not a DNS-1123 label THEN the error says it names the cluster', () => {
     expect(errorFor(devText, 'clusters/Dev_Cluster.yaml')).toContain(
       'clusters/Dev_Cluster.yaml: the file name "Dev_Cluster" names the cluster and its dist/ folder, so it must be a DNS-1123 label',

@@ -22,6 +22,8 @@ export interface BadConfig {
   readonly message: string;
   /** Why JSON Schema cannot flag this one; every other case must fail the JSON Schema. */
   readonly beyondJsonSchema?: string;
+  /** A credential the config holds by mistake: the message must not show it. */
+  readonly secret?: string;
 }
 
 const file = 'clusters/dev.yaml';
@@ -39,6 +41,7 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
   { what: 'an endpoint without a port', text: devWith((c) => { c.endpoint = 'api.example.org'; }), message: `${file}: endpoint: must be host:port, without a scheme or path (got "api.example.org")` },
   { what: 'an endpoint with a scheme', text: devWith((c) => { c.endpoint = 'https://api.example.org:6443'; }), message: `${file}: endpoint: must be host:port, without a scheme or path` },
   { what: 'an endpoint port out of range', text: devWith((c) => { c.endpoint = 'localhost:70000'; }), message: `${file}: endpoint: port must be from 1 to 65535 (got 70000)` },
+  { what: 'an endpoint with a user and password', text: devWith((c) => { c.endpoint = 'admin:s3cr3t-pw@api.example.org:6443'; }), message: `${file}: endpoint: must be host:port without a user or password: Flux and the issuer authenticate with certificates, and the endpoint goes into Git in every HelmRepository's URL (got "***@api.example.org:6443")`, secret: 's3cr3t-pw' },
   { what: 'a bracketed endpoint that is not an IPv6 address', text: devWith((c) => { c.endpoint = '[::::]:6443'; }), message: `${file}: endpoint: host "[::::]" is not a DNS name`, beyondJsonSchema: 'the groups of an IPv6 address' },
   // Ports and numbers.
   { what: 'an assets port out of range', text: devWith((c) => { c.assets.port = 70000; }), message: `${file}: assets.port: must be an integer from 1024 to 65535 (got 70000)` },
@@ -55,6 +58,7 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
   { what: 'an issuer image on the latest tag', text: devWith((c) => { c.issuer.image = 'ghcr.io/example/cert-issuer:latest'; }), message: `${file}: issuer.image: must be an image reference pinned by digest (name@sha256:<64 hex>) or by a tag other than "latest"` },
   { what: 'an image with an uppercase repository the runtime cannot pull', text: devWith((c) => { c.assets.image = 'ghcr.io/Cozystack/assets:v1'; }), message: `${file}: assets.image: must be an image reference` },
   { what: 'an image with a space', text: devWith((c) => { c.issuer.image = 'ghcr.io/example/cert-issuer: 0.1.0'; }), message: `${file}: issuer.image: must be an image reference` },
+  { what: 'an image with a registry login', text: devWith((c) => { c.assets.image = 'robot:s3cr3t-pull-token@registry.example.org/cozystack/assets:v1'; }), message: `${file}: assets.image: must be an image reference`, secret: 's3cr3t-pull-token' },
   { what: 'a digest that is too short', text: devWith((c) => { c.issuer.image = `ghcr.io/example/cert-issuer@sha256:${hashOf64.slice(1)}`; }), message: `${file}: issuer.image: must be an image reference` },
   // The certificate, as the signer's CSR parser and RBAC take it.
   { what: 'a CN reserved for Kubernetes identities', text: devWith((c) => { c.certificate.commonName = 'system:kube-controller-manager'; }), message: `${file}: certificate.commonName: must be a certificate CN` },
@@ -89,17 +93,25 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
   // The pods' pull Secrets.
   { what: 'a pull Secret name that is not a DNS-1123 subdomain', text: devWith((c) => { c.imagePullSecrets = ['Registry_Credentials']; }), message: `${file}: imagePullSecrets[0]: must be a DNS-1123 subdomain` },
   { what: 'a pull Secret listed twice', text: devWith((c) => { c.imagePullSecrets = ['registry', 'mirror', 'registry']; }), message: `${file}: imagePullSecrets[2]: duplicates imagePullSecrets[0] "registry": server-side apply keys the pod's list by name` },
+  // The namespaces that exist before the bootstrap.
+  { what: 'an existing namespace that is not a DNS-1123 label', text: devWith((c) => { c.existingNamespaces = ['cozy-system', 'Cozy_Public']; }), message: `${file}: existingNamespaces[1]: must be a DNS-1123 label` },
+  { what: 'an existing namespace listed twice', text: devWith((c) => { c.existingNamespaces = ['cozy-system', 'cozy-system']; }), message: `${file}: existingNamespaces[1]: duplicates existingNamespaces[0] "cozy-system": each namespace is listed once` },
+  { what: 'existing namespaces written as one string', text: devWith((c) => { c.existingNamespaces = 'cozy-system'; }), message: `${file}: existingNamespaces: must be a list (got "cozy-system")` },
   // Structure.
   { what: 'a duplicate repository', text: devWith((c) => { c.repositories.push({ name: 'apps', namespace: 'cozy-system' }); }), message: `${file}: repositories[3].name: duplicates repositories[1].name "apps"`, beyondJsonSchema: 'uniqueness by one field of the items' },
   { what: 'no repositories', text: devWith((c) => { c.repositories = []; }), message: `${file}: repositories: must list at least 1 item(s)` },
   { what: 'an admission policy switch that is a string', text: devWith((c) => { c.issuer.admissionPolicy = 'false'; }), message: `${file}: issuer.admissionPolicy: must be true or false (got "false")` },
-  { what: 'an unknown top-level field', text: devWith((c) => { c.endpoints = 'localhost:7445'; }), message: `${file}: endpoints: unknown field (allowed: endpoint, apiCAFile, assets, repositories, certificate, issuer, tolerations, nodeSelector, priorityClassName, imagePullSecrets, flux, releases)` },
+  { what: 'an unknown top-level field', text: devWith((c) => { c.endpoints = 'localhost:7445'; }), message: `${file}: endpoints: unknown field (allowed: endpoint, apiCAFile, assets, repositories, certificate, issuer, tolerations, nodeSelector, priorityClassName, imagePullSecrets, existingNamespaces, flux, releases)` },
   { what: 'an unknown nested field', text: devWith((c) => { c.certificate.lifetime = 600; }), message: `${file}: certificate.lifetime: unknown field` },
   { what: 'a missing required field', text: devWith((c) => { delete c.certificate.commonName; }), message: `${file}: certificate.commonName: is required` },
   { what: 'a field of the wrong type', text: devWith((c) => { c.assets = 'cozy-system'; }), message: `${file}: assets: must be a mapping (got "cozy-system")` },
   { what: 'an empty file', text: '', message: `${file}: (top level): must be a mapping (got null)` },
   // The Flux sync and the releases.
   { what: 'a Git URL without a scheme', text: devWith((c) => { c.flux.url = 'git.example.org/fleet.git'; }), message: `${file}: flux.url: must be an http://, https:// or ssh:// URL` },
+  { what: 'a Git URL with a user and a token', text: devWith((c) => { c.flux.url = 'https://flux:glpat-s3cr3tT0ken@git.example.org/fleet/clusters.git'; }), message: `${file}: flux.url: must be an http://, https:// or ssh:// URL without spaces (the GitRepository CRD requires the scheme) and without a credential: no user or token in an http(s) URL, no password in an ssh one, so no '@' but an ssh user's (ssh://git@host/...); a credential belongs in the Secret named by flux.secretName, created by hand in flux-system (got "https://***@git.example.org/fleet/clusters.git")`, secret: 'glpat-s3cr3tT0ken' },
+  { what: 'a Git URL with a token as its user', text: devWith((c) => { c.flux.url = 'https://ghp_s3cr3tT0ken@github.com/fleet/clusters.git'; }), message: `${file}: flux.url: must be an http://, https:// or ssh:// URL without spaces (the GitRepository CRD requires the scheme) and without a credential`, secret: 'ghp_s3cr3tT0ken' },
+  { what: 'a Git URL with a password that holds a slash', text: devWith((c) => { c.flux.url = 'https://flux:s3cr3t/pw@git.example.org/fleet/clusters.git'; }), message: `${file}: flux.url: must be an http://, https:// or ssh:// URL`, secret: 's3cr3t/pw' },
+  { what: 'an ssh Git URL with a password', text: devWith((c) => { c.flux.url = 'ssh://git:s3cr3t-pw@git.example.org/fleet/clusters.git'; }), message: `${file}: flux.url: must be an http://, https:// or ssh:// URL without spaces (the GitRepository CRD requires the scheme) and without a credential`, secret: 's3cr3t-pw' },
   { what: 'a flux section without its URL', text: devWith((c) => { delete c.flux.url; }), message: `${file}: flux.url: is required` },
   { what: 'a sync path with a space', text: devWith((c) => { c.flux.path = './dist/my dev'; }), message: `${file}: flux.path: must be a folder relative to the repository's root` },
   { what: 'a release name over Helm\'s 53 characters', text: devWith((c) => { c.releases[0].name = 'r'.repeat(54); }), message: `${file}: releases[0].name: must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 53 characters, Helm's limit on release names)` },

@@ -61,6 +61,29 @@ describe('GIVEN a flux section with every field', () => {
   });
 });
 
+describe('GIVEN a repository and a release in flux-system, which flux-aio owns', () => {
+  const manifests = synthDev((c) => {
+    c.repositories.push({ name: 'flux-charts', namespace: 'flux-system' });
+    c.releases.push({ name: 'flux-extra', namespace: 'flux-system', repository: 'flux-charts', chart: 'demo-extra' });
+  });
+
+  test('WHEN synthesized THEN the folder holds no Namespace flux-system, which removing them again would prune, but the HelmRepository, its Secret\'s Role and the release are there', () => {
+    expect(byKind(manifests, 'Namespace').map((n) => n.metadata.name)).not.toContain('flux-system');
+    expect(manifests.filter((m) => m.metadata.namespace === 'flux-system').map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
+      'GitRepository/flux-assets-bootstrap', 'HelmRelease/flux-extra', 'HelmRepository/flux-charts', 'Kustomization/flux-assets-bootstrap',
+      'Role/cert-issuer', 'RoleBinding/cert-issuer',
+    ]);
+  });
+});
+
+describe('GIVEN a release in a namespace among existingNamespaces', () => {
+  test('WHEN synthesized THEN the folder holds no Namespace of that name, but the release is there', () => {
+    const manifests = synthDev((c) => { c.existingNamespaces = ['cozy-demo']; });
+    expect(byKind(manifests, 'Namespace').map((n) => n.metadata.name)).toEqual(['cozy-public', 'cozy-system']);
+    expect(byKind(manifests, 'HelmRelease').map((r) => `${r.metadata.namespace}/${r.metadata.name}`)).toEqual(['cozy-demo/demo']);
+  });
+});
+
 describe('GIVEN a config without a flux section', () => {
   test('WHEN synthesized THEN there are no sync objects', () => {
     const manifests = synthDev((c) => { delete c.flux; });

@@ -9,7 +9,7 @@ import { renderCluster, type OutputFile } from '../../src/cli/synth.ts';
 interface Manifest {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   [field: string]: any;
 }
 
@@ -41,6 +41,12 @@ describe.each(['dev', 'prod'])('GIVEN the shipped example cluster %s', (cluster)
     // which take the folder over, at the very end.
     const kinds = others.map((name) => name.split('-')[1]);
     expect([...new Set(kinds.slice(kinds.indexOf('job')))]).toEqual(['job', 'cronjob', 'helmrelease', 'gitrepository', 'kustomization']);
+  });
+
+  test('WHEN synthesized THEN every Namespace carries Flux\'s prune: disabled, so that no config change deletes one with its contents', () => {
+    const namespaces = manifestsOf(files).filter((m) => m.kind === 'Namespace');
+    expect(namespaces.length).toBeGreaterThan(0);
+    for (const namespace of namespaces) expect(namespace.metadata.annotations).toEqual({ 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
   });
 });
 
@@ -282,7 +288,7 @@ describe('GIVEN the dev cluster\'s renewal CronJob', () => {
   });
 });
 
-describe('GIVEN the prod cluster with a CA override, a 90-day lifetime and a private registry', () => {
+describe('GIVEN the prod cluster with a CA override, a 90-day lifetime, a private registry and cozy-system existing already', () => {
   const manifests = manifestsOf(renderCluster(loadClusterConfig('clusters/prod.yaml')));
   const job = manifests.find((m) => m.kind === 'Job')!;
   const [container] = job.spec.template.spec.containers;
@@ -307,6 +313,14 @@ describe('GIVEN the prod cluster with a CA override, a 90-day lifetime and a pri
     for (const spec of [statefulSet.spec.template.spec, job.spec.template.spec]) {
       expect(spec.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
     }
+  });
+
+  test("THEN cozy-system, which Cozystack's installer creates and labels, is no Namespace of the folder, and the assets server, its reader and the issuer are still in it", () => {
+    expect(manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name)).toEqual(['cozy-public']);
+    for (const [kind, name] of [['StatefulSet', 'cozystack-assets'], ['Service', 'cozystack-assets'], ['Role', 'cozystack-assets-reader'], ['ServiceAccount', 'cert-issuer'], ['CronJob', 'cert-issuer-renewal']]) {
+      expect(find(manifests, kind!, name!, 'cozy-system')).toBeDefined();
+    }
+    expect(job.metadata.namespace).toBe('cozy-system');
   });
 });
 
