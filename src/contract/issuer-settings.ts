@@ -34,6 +34,6 @@ export const ISSUER_FIELDS = {
   timeoutSeconds: optional(integer({ min: 30, max: 3600 }), 'Deadline of one issuer run, the wait for the signer and API retries included (30–3600).', 300),
   // Four times a day, off the full hour that other CronJobs crowd.
   renewalSchedule: optional(text(CRON_SCHEDULE, cronRangeProblem), 'Cron schedule (UTC) of the renewal CronJob.', '17 */6 * * *'),
-  admissionPolicy: optional(boolean(), "Synthesize the ValidatingAdmissionPolicy that lets the issuer's ServiceAccount create and approve nothing but its own CSRs for `certificate.commonName` (see [Security model](#security-model)). Needs Kubernetes 1.30 or later; set `false` only on older clusters, which then trust the assets namespace like cluster-admin.", true),
+  admissionPolicy: optional(boolean(), "Synthesize the ValidatingAdmissionPolicies that let the issuer's ServiceAccount write nothing but what the issuer writes: its own CSRs for `certificate.commonName`, its TLS Secret, and the reconcile annotation of its HelmRepositories (see [Security model](#security-model)). Needs Kubernetes 1.30 or later; set `false` only on older clusters, which then trust the assets namespace like cluster-admin.", true),
   resources: resourcesField('the issuer', { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } }),
 };

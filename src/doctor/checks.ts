@@ -4,7 +4,8 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type {
-  V1CertificateSigningRequest, V1CertificateSigningRequestList, V1ConfigMap, V1Secret, V1SubjectAccessReview, V1ValidatingAdmissionPolicy, V1ValidatingAdmissionPolicyBinding,
+  V1CertificateSigningRequest, V1CertificateSigningRequestList, V1ConfigMap, V1Secret, V1SubjectAccessReview,
+  V1ValidatingAdmissionPolicy, V1ValidatingAdmissionPolicyBinding,
 } from '@kubernetes/client-node';
 import type { TlsFiles } from '../../cert-issuer/src/rotation.ts';
 import { filesOf } from '../../cert-issuer/src/secret.ts';

@@ -1,7 +1,7 @@
 import { loadClusterConfig } from '../../src/config/cluster-config.ts';
 import { expectedAccess } from '../../src/doctor/access.ts';
 
-test('GIVEN the dev cluster WHEN listing the access to check THEN the reader gets exactly one proxy and the issuer one Secret per namespace', () => {
+test('GIVEN the dev cluster WHEN listing the access to check THEN the reader gets exactly one proxy, and the issuer one Secret per namespace and a patch of each HelmRepository', () => {
   const access = expectedAccess(loadClusterConfig('clusters/dev.yaml'));
   const allowed = access.filter((a) => a.allowed).map((a) => `${a.user} ${a.attributes.verb} ${a.attributes.resource}/${a.attributes.subresource ?? ''} ${a.attributes.name ?? ''} ${a.attributes.namespace ?? ''}`.trim());
   expect(allowed).toEqual([
@@ -11,6 +11,10 @@ test('GIVEN the dev cluster WHEN listing the access to check THEN the reader get
     'system:serviceaccount:cozy-system:cert-issuer approve signers/ kubernetes.io/kube-apiserver-client',
     'system:serviceaccount:cozy-system:cert-issuer update secrets/ cozystack-assets-tls cozy-system',
     'system:serviceaccount:cozy-system:cert-issuer update secrets/ cozystack-assets-tls cozy-public',
+    'system:serviceaccount:cozy-system:cert-issuer patch helmrepositories/ system cozy-system',
+    'system:serviceaccount:cozy-system:cert-issuer patch helmrepositories/ apps cozy-public',
+    'system:serviceaccount:cozy-system:cert-issuer patch helmrepositories/ extra cozy-public',
   ]);
-  expect(access.filter((a) => !a.allowed)).toHaveLength(4);
+  // Per Secret namespace: another Secret's read and the own Secret's delete.
+  expect(access.filter((a) => !a.allowed)).toHaveLength(6);
 });

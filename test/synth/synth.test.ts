@@ -81,9 +81,9 @@ describe('GIVEN the dev cluster', () => {
     ['cozy-public', ['apps', 'extra']],
   ])('THEN in %s the issuer may touch only the TLS Secret and that namespace\'s HelmRepositories', (namespace, repos) => {
     expect(find(manifests, 'Role', 'cert-issuer', namespace).rules).toEqual([
-      { apiGroups: [''], resources: ['secrets'], resourceNames: ['cozystack-assets-tls'], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['cozystack-assets-tls'], verbs: ['get', 'update'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-      { apiGroups: ['source.toolkit.fluxcd.io'], resources: ['helmrepositories'], resourceNames: repos, verbs: ['get', 'patch'] },
+      { apiGroups: ['source.toolkit.fluxcd.io'], resources: ['helmrepositories'], resourceNames: repos, verbs: ['patch'] },
     ]);
     expect(find(manifests, 'RoleBinding', 'cert-issuer', namespace).subjects).toEqual([
       { kind: 'ServiceAccount', name: 'cert-issuer', namespace: 'cozy-system' },
