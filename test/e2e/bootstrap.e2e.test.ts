@@ -210,19 +210,17 @@ test('8. the issuer ServiceAccount has exactly the least-privilege rights', asyn
     ...[system, pub].flatMap((ns) => [
       ['get', secret, `-n=${ns}`],
       ['update', secret, `-n=${ns}`],
-      ['patch', secret, `-n=${ns}`],
       ['create', 'secrets', `-n=${ns}`],
     ]),
-    ...dist.helmRepositories.flatMap((r) => [
-      ['get', `helmrepositories.source.toolkit.fluxcd.io/${r.metadata.name}`, `-n=${r.metadata.namespace}`],
-      ['patch', `helmrepositories.source.toolkit.fluxcd.io/${r.metadata.name}`, `-n=${r.metadata.namespace}`],
-    ]),
+    ...dist.helmRepositories.map((r) => ['patch', `helmrepositories.source.toolkit.fluxcd.io/${r.metadata.name}`, `-n=${r.metadata.namespace}`]),
   ];
   const denied: string[][] = [
     ['list', 'secrets', `-n=${system}`], // no reading other Secrets by listing
     ['watch', 'secrets', `-n=${system}`],
     ['get', 'secrets/some-other-secret', `-n=${system}`],
     ['delete', secret, `-n=${system}`],
+    ['patch', secret, `-n=${system}`], // the Job replaces its Secret; the policy judges every write
+    ['get', `helmrepositories.source.toolkit.fluxcd.io/${repoName(dist.helmRepositories[0])}`, `-n=${dist.helmRepositories[0].metadata.namespace}`],
     ['get', secret, '-n=default'],
     ['create', 'secrets', '-n=kube-system'],
     ['get', 'configmaps', `-n=${system}`],

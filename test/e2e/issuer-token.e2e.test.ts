@@ -1,28 +1,36 @@
-// Issue 12 on the real control plane: what a stolen token of the issuer's ServiceAccount can do.
-// With the synthesized ValidatingAdmissionPolicy (the default), the real kube-apiserver refuses
-// every forged CSR at create, and any approval of another user's CSR, with the policy's message,
-// while the Job and the renewal CronJob still issue; the pods' tokens expire within 10 minutes.
-// With `issuer.admissionPolicy: false` the same forgeries are created, approved and signed, so it
-// is the policy, not something else, that stops them.
+// Issues 12 and 24 on the real control plane: what a stolen token of the issuer's ServiceAccount
+// can do. With the synthesized ValidatingAdmissionPolicies (the default), the real kube-apiserver
+// refuses every forged CSR at create, any approval or delete of another user's CSR, every Secret
+// but the issuer's own TLS Secret as the issuer writes it, and every HelmRepository change but a
+// reconcile request, each with the policy's message, while the Job and the renewal CronJob still
+// issue; the pods' tokens expire within 10 minutes. With `issuer.admissionPolicy: false` the same
+// writes go through, so it is the policies, not something else, that stop them. Both halves hold
+// the answers to the README's table of what such a token can do (thief-writes.ts).
 //
 // Runs after day2.e2e.test.ts (test/e2e/sequencer.cjs) on the same plane, or alone; it starts
 // from, and leaves behind, a healthy bootstrap: dist/dev applied and a valid Secret everywhere.
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeCsr } from '../../src/contract/csr-encoding.ts';
 import { type CsrSpec, type Forgery, forgeries, refusal, rsaKeyPair } from '../cert-issuer/forged-csrs.ts';
 import { Kube } from '../plane/kube.ts';
+import { ISSUER_POLICY_RESOURCES, issuerPolicyName } from '../../src/constructs/names.ts';
+import { ISSUER_SERVICE_ACCOUNT_NAME } from '../../src/contract/issuer-api.ts';
+import { ADMIN_SERVICE_ACCOUNT, type Outcome, readmeThiefTable, THIEF_TARGET_LABEL, type ThiefWrite, thiefWrites } from './thief-writes.ts';
 import { waitFor } from '../plane/proc.ts';
 import {
-  condition, containerLog, deleteJob, e2eContext, fluxApply, jobDiagnostics, jobEnd, jobPods, synthVariant,
+  auditEventsSince, condition, containerLog, deleteJob, e2eContext, fluxApply, jobDiagnostics, jobEnd, jobPods, synthVariant, writesAmong,
 } from '../plane/testkit.ts';
 import { installWebhook } from '../plane/webhook.ts';
 
 const { state, dist, admin, kubectl, issuerNs, secretPath, recreateJob, rerunJob, deleteSecrets, makeHealthy, doctor } = e2eContext();
 const csrsPath = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 const forgedLabel = { 'fab-e2e.test/forged-csr': 'true' };
-const policyName = dist.objects.find((o) => o.obj.kind === 'ValidatingAdmissionPolicy')!.obj.metadata.name as string;
+const policyNames = ISSUER_POLICY_RESOURCES.map((resource) => issuerPolicyName(issuerNs, ISSUER_SERVICE_ACCOUNT_NAME, resource));
+const [policyName] = policyNames as [string];
+const table = readmeThiefTable();
+const writes = thiefWrites(dist);
 const issuerCsr = {
   commonName: dist.issuerArgs.commonName,
   keyBits: dist.issuerArgs.keyBits,
@@ -82,6 +90,46 @@ function policyInForce(issuer: Kube, inForce: boolean): Promise<true> {
   }, { timeoutMs: 30_000, intervalMs: 500 });
 }
 
+/** Whatever the thief's writes need to act on, made as admin: a ServiceAccount bound to cluster-admin in a repository namespace. */
+async function createThiefTargets(): Promise<void> {
+  const ns = dist.namespaces.at(-1)!;
+  await admin.call('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: ADMIN_SERVICE_ACCOUNT, labels: THIEF_TARGET_LABEL } });
+  await admin.call('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding',
+    metadata: { name: ADMIN_SERVICE_ACCOUNT, labels: THIEF_TARGET_LABEL },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [{ kind: 'ServiceAccount', name: ADMIN_SERVICE_ACCOUNT, namespace: ns }],
+  });
+}
+
+async function deleteThiefTargets(): Promise<void> {
+  const ns = dist.namespaces.at(-1)!;
+  const selector = `?labelSelector=${encodeURIComponent(Object.entries(THIEF_TARGET_LABEL).map(([k, v]) => `${k}=${v}`).join(','))}`;
+  await admin.raw('DELETE', `/api/v1/namespaces/${ns}/serviceaccounts/${ADMIN_SERVICE_ACCOUNT}`);
+  await admin.raw('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${ADMIN_SERVICE_ACCOUNT}`);
+  await admin.raw('DELETE', `${csrsPath}${selector}`);
+}
+
+/** The API server's answer to `write` is what `outcome` says: refused by its policy with its message, refused by RBAC, or let through. */
+function expectOutcome(write: ThiefWrite, answer: { status: number; message: string }, outcome: Outcome): void {
+  const policy = issuerPolicyName(issuerNs, ISSUER_SERVICE_ACCOUNT_NAME, write.resource);
+  const seen = answer.status < 300 ? 'open'
+    : answer.status === 403 && answer.message.includes(`User "${dist.issuer}" cannot`) ? 'refused (RBAC)'
+      : answer.status === 422 && answer.message.includes(`ValidatingAdmissionPolicy '${policy}' with binding '${policy}' denied request: `) ? 'refused'
+        : `HTTP ${answer.status}`;
+  expect({ outcome: seen, message: answer.message }).toEqual({
+    outcome,
+    message: outcome === 'refused' ? expect.stringContaining(write.refusedFor!) : expect.any(String),
+  });
+}
+
+/** Successful writes stored by the issuer's user since byte `from` of the audit log (dry runs store nothing). */
+function storedIssuerWrites(from: number): string[] {
+  const events = auditEventsSince(state.auditLog, from).filter((e) => e.stage === 'ResponseComplete' && e.user.username === dist.issuer
+    && e.responseStatus?.code < 300 && !/[?&]dryRun=All/.test(e.requestURI));
+  return writesAmong(events);
+}
+
 /** The claims of a JWT, unverified: the test only reads what the pod was given. */
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
 
@@ -100,8 +148,8 @@ afterAll(async () => {
 });
 
 describe('with the admission policy (the default)', () => {
-  test('GIVEN dist/dev applied THEN the API server type-checked the policy without a warning', async () => {
-    const policy = await admin.get(`/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/${policyName}`);
+  test.each(policyNames)('GIVEN dist/dev applied THEN the API server type-checked the policy %s without a warning', async (name) => {
+    const policy = await admin.get(`/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/${name}`);
     expect(policy.status?.typeChecking?.expressionWarnings ?? []).toEqual([]);
     expect(condition(policy, 'Ready')?.status ?? 'True').toBe('True');
   });
@@ -219,10 +267,48 @@ describe('with the admission policy (the default)', () => {
     expect(condition(await rerunJob(), 'Complete')?.status).toBe('True');
   });
 
-  test('GIVEN the policy in force WHEN doctor runs THEN it finds the policy and its dry-run forgery refused', async () => {
+  describe("a thief's writes with the issuer token (server-side dry runs)", () => {
+    let auditFrom: number;
+
+    beforeAll(async () => {
+      await createThiefTargets();
+      auditFrom = statSync(state.auditLog).size;
+    });
+
+    afterAll(async () => {
+      await deleteThiefTargets();
+    });
+
+    test("GIVEN the README's table THEN every write belongs to a row of it, and every row but the CSR forgeries above and the reader's own certificate has writes", () => {
+      expect(writes.filter((w) => !table.has(w.row)).map((w) => w.row)).toEqual([]);
+      const covered = new Set(writes.map((w) => w.row));
+      expect([...table.keys()].filter((row) => !covered.has(row))).toEqual([
+        expect.stringMatching(/^have a CSR for another identity signed/),
+        "approve another requester's CSR",
+        'obtain a certificate for the reader\'s CN with a key of its own',
+      ]);
+    });
+
+    test.each(writes.map((w) => [w.row, w.what, w] as const))('GIVEN the policies WHEN the thief tries to %s (%s) THEN the API server answers as the README says', async (_, __, write) => {
+      expectOutcome(write, await write.send(issuer, admin), table.get(write.row)!.withPolicies);
+    });
+
+    test('GIVEN those attempts THEN the audit log holds no write the issuer\'s user stored', () => {
+      expect(storedIssuerWrites(auditFrom)).toEqual([]);
+    });
+  });
+
+  test('GIVEN the policies in force WHEN doctor runs THEN it finds the policy and its dry-run forgery refused', async () => {
     const { code, lines } = await doctor();
-    expect(lines).toContainEqual(`ok   CSR admission policy ${policyName}: policy and binding (Deny) present`);
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^ok   CSR admission policy refuses CN=system:kube-controller-manager from ${dist.issuer} \\(server-side dry run\\): .*${refusal.subject}`)));
+    for (const name of policyNames) expect(lines).toContainEqual(`ok   admission policy ${name}: policy and binding (Deny) present`);
+    const refusedBy = (attempt: string, name: string, message: string) => expect(lines).toContainEqual(expect.stringMatching(
+      new RegExp(`^ok   admission policy refuses ${attempt} by ${dist.issuer} \\(server-side dry run\\): .*'${name.replaceAll('.', '\\.')}'.*${message}`),
+    ));
+    refusedBy('a CSR for CN=system:kube-controller-manager', policyNames[0]!, refusal.subject);
+    // doctor probes the first repository of the config, whichever of dist's it is.
+    const oneOf = (names: string[]) => `(${names.join('|')})`;
+    refusedBy(`a service-account-token Secret in ${oneOf(dist.namespaces)}`, policyNames[1]!, 'it may write only the Secret');
+    refusedBy(`suspending HelmRepository ${oneOf(dist.helmRepositories.map((r) => `${r.metadata.namespace}/${r.metadata.name}`))}`, policyNames[2]!, 'the spec');
     expect({ code, failed: lines.filter((l) => l.startsWith('FAIL')) }).toEqual({ code: 0, failed: [] });
   });
 });
@@ -233,14 +319,45 @@ describe('without the admission policy (issuer.admissionPolicy: false)', () => {
   beforeAll(async () => {
     withoutPolicy = await synthVariant((c) => { c.issuer.admissionPolicy = false; });
     const applied = await fluxApply(kubectl, withoutPolicy, dist);
-    expect(applied.pruned.sort()).toEqual(['ValidatingAdmissionPolicy/' + policyName, 'ValidatingAdmissionPolicyBinding/' + policyName]);
+    expect(applied.pruned.sort()).toEqual(policyNames.flatMap((name) => [`ValidatingAdmissionPolicy/${name}`, `ValidatingAdmissionPolicyBinding/${name}`]).sort());
     await policyInForce(issuer, false);
+    await createThiefTargets();
   });
 
   afterAll(async () => {
+    await deleteThiefTargets();
     expect((await fluxApply(kubectl, dist, withoutPolicy)).code).toBe(0);
     withoutPolicy.remove();
     await policyInForce(issuer, true);
+    await deleteSecrets();
+    await rerunJob();
+  });
+
+  test.each(writes.map((w) => [w.row, w.what, w] as const))('GIVEN no policies WHEN the thief tries to %s (%s) THEN the API server answers as the README says', async (_, __, write) => {
+    expectOutcome(write, await write.send(issuer, admin), table.get(write.row)!.withoutPolicies);
+  });
+
+  test('GIVEN no policies WHEN the thief creates a token Secret for a ServiceAccount bound to cluster-admin THEN Kubernetes fills it with a token that may do anything', async () => {
+    const ns = dist.namespaces.at(-1)!;
+    const path = `/api/v1/namespaces/${ns}/secrets`;
+    const created = await issuer.call('POST', path, {
+      apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
+      metadata: { name: 'fab-e2e-thief-token', labels: THIEF_TARGET_LABEL, annotations: { 'kubernetes.io/service-account.name': ADMIN_SERVICE_ACCOUNT } },
+    });
+    try {
+      const token = await waitFor('the token controller to fill the Secret', async () => (await admin.get(`${path}/${created.metadata.name}`)).data?.token as string | undefined);
+      const stolen = new Kube({ server: admin.creds.server, ca: admin.creds.ca, token: Buffer.from(token, 'base64').toString('utf8') });
+      try {
+        const review = await stolen.call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+          apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: '*', group: '*', resource: '*' } },
+        });
+        expect(review.status.allowed).toBe(true);
+      } finally {
+        stolen.close();
+      }
+    } finally {
+      await admin.raw('DELETE', `${path}/${created.metadata.name}`);
+    }
   });
 
   /** Creates, approves with the issuer token and waits for the certificate; returns its subject. */
@@ -272,10 +389,12 @@ describe('without the admission policy (issuer.admissionPolicy: false)', () => {
     expect((await approve(issuer, csr)).status).toBe(200);
   });
 
-  test('GIVEN no policy while the config wants one WHEN doctor runs THEN it fails both policy checks, saying the dry-run forgery was admitted', async () => {
+  test('GIVEN no policies while the config wants them WHEN doctor runs THEN it fails every policy check, saying what each dry run let through', async () => {
     const { code, lines } = await doctor();
     expect(code).toBe(1);
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^FAIL CSR admission policy ${policyName.replaceAll('.', '\\.')}: missing; re-apply dist/dev`)));
-    expect(lines).toContainEqual(expect.stringMatching(/^FAIL CSR admission policy refuses CN=system:kube-controller-manager .*: admitted: a stolen issuer token can have any identity signed/));
+    for (const name of policyNames) expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^FAIL admission policy ${name.replaceAll('.', '\\.')}: missing; re-apply dist/dev`)));
+    expect(lines).toContainEqual(expect.stringMatching(/^FAIL admission policy refuses a CSR for CN=system:kube-controller-manager .*: admitted: a stolen issuer token can have any identity signed/));
+    expect(lines).toContainEqual(expect.stringMatching(/^FAIL admission policy refuses a service-account-token Secret in .*: admitted: a stolen issuer token can mint a token of any ServiceAccount/));
+    expect(lines).toContainEqual(expect.stringMatching(/^FAIL admission policy refuses suspending HelmRepository .*: admitted: a stolen issuer token can stop or repoint a HelmRepository/));
   });
 });
