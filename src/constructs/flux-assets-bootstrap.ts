@@ -52,15 +52,14 @@ export class FluxAssetsBootstrap extends Chart {
       new FluxSync(this, 'FluxSync', asChecked({
         ...cluster.flux,
         timeout: `${cluster.issuer.timeoutSeconds + HEALTH_CHECK_MARGIN_SECONDS}s`,
-        // Applied means working: the assets pod serves, and the issuer wrote the Secret every
-        // HelmRepository reads. Only objects with stable names: the Kustomization applies itself,
-        // and a health check still waiting for the Job it has just pruned (the Job's name changes
-        // with its content) would hold every apply until the timeout. Not the HelmRepositories or
-        // the releases either: a fix committed while one fails must not wait for the timeout.
-        healthChecks: [
-          { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: bootstrap.server.namespace, name: bootstrap.server.name },
-          ...secretNamespaces.map((namespace) => ({ apiVersion: 'v1', kind: 'Secret', namespace, name: cluster.certificate.secretName })),
-        ],
+        // Applied means the issuer wrote the Secret every HelmRepository reads. Only objects no
+        // config change prunes: the Kustomization applies itself but health-checks the list of the
+        // spec it started with, so a check on an object the same apply pruned (the Job, whose name
+        // changes with its content; the assets StatefulSet, when the server moves) would hold it
+        // until the timeout. The issuer's Secrets are never Flux's to prune. Not the HelmRepositories
+        // or the releases either: a fix committed while one fails must not wait for the timeout;
+        // each reports its own Ready, the assets server's state among it.
+        healthChecks: secretNamespaces.map((namespace) => ({ apiVersion: 'v1', kind: 'Secret', namespace, name: cluster.certificate.secretName })),
       }));
     }
   }

@@ -86,9 +86,19 @@ async function requestReconcile(path: string): Promise<string> {
   return at;
 }
 
-/** Waits until kustomize-controller applied `commit` and its health checks passed. */
+/**
+ * Waits until kustomize-controller applied `commit` and its health checks passed; on a timeout,
+ * says what each health-checked object's status was.
+ */
 const waitApplied = (commit: string, timeoutMs?: number) =>
-  waitReady(admin, `Kustomization to apply ${commit}`, kustomizationPath, (k) => k.status.lastAppliedRevision === `main@sha1:${commit}`, timeoutMs);
+  waitReady(admin, `Kustomization to apply ${commit}`, kustomizationPath, (k) => k.status.lastAppliedRevision === `main@sha1:${commit}`, timeoutMs).catch(async (err: Error) => {
+    const checks = (await admin.get(kustomizationPath)).spec.healthChecks ?? [];
+    const statuses = await Promise.all(checks.map(async (c: any) => {
+      const live = await admin.find(`${c.apiVersion.includes('/') ? '/apis' : '/api'}/${c.apiVersion}/namespaces/${c.namespace}/${resourceOf(c.kind)}/${c.name}`);
+      return `${c.kind} ${c.namespace}/${c.name}: ${live ? JSON.stringify(live.status ?? 'no status') : 'missing'}`;
+    }));
+    throw new Error(`${err.message}\n${statuses.join('\n')}`);
+  });
 
 /** Every HelmRepository of `d` Ready, with an artifact. */
 async function repositoriesReady(d: Dist): Promise<void> {
@@ -319,3 +329,37 @@ function resourceOf(kind: string): string {
   const lower = kind.toLowerCase();
   return lower.endsWith('y') ? `${lower.slice(0, -1)}ies` : `${lower}s`;
 }
+
+test('5. GIVEN objects of their own in the bootstrap\'s namespaces WHEN a commit drops a repository namespace and moves the assets server to another namespace THEN Flux prunes the folder\'s old objects and deletes no Namespace and nothing it did not apply', async () => {
+  const before = userDist();
+  const dropped = 'cozy-public';
+  const oldAssets = config.assets.namespace as string;
+  const newAssets = 'cozy-assets';
+  // What the user and other tools keep there: a ConfigMap of their own, and the Secret the issuer wrote.
+  const sentinel = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fab-e2e-not-ours' }, data: { owner: 'someone else' } };
+  for (const ns of [dropped, oldAssets]) await admin.call('POST', `/api/v1/namespaces/${ns}/configmaps`, sentinel);
+  const droppedSecret = await admin.get(secretPath(dropped, before.secretName));
+
+  config.repositories = config.repositories.filter((repo: any) => repo.namespace !== dropped);
+  config.assets.namespace = newAssets;
+  const commit = await commitConfig(`dev: no repositories in ${dropped}; the assets server moves to ${newAssets}`);
+  const after = userDist();
+  expect(after.namespaces).not.toContain(dropped);
+  expect(after.objects.filter((o) => o.obj.kind === 'Namespace').map((o) => o.obj.metadata.name)).not.toContain(dropped);
+
+  await waitApplied(commit, 240_000);
+  // The folder's old objects in those namespaces are gone: the old assets server and issuer, the dropped HelmRepositories.
+  expect(await admin.find(`/apis/apps/v1/namespaces/${oldAssets}/statefulsets/${config.assets.name}`)).toBeUndefined();
+  for (const repo of before.helmRepositories.filter((r) => r.metadata.namespace === dropped)) expect(await admin.find(helmRepositoryPath(repo))).toBeUndefined();
+  // Nothing else: both Namespaces, with what the folder never held.
+  for (const ns of [dropped, oldAssets]) {
+    const namespace = await admin.get(`/api/v1/namespaces/${ns}`);
+    expect({ ns, phase: namespace.status.phase, deleting: namespace.metadata.deletionTimestamp }).toEqual({ ns, phase: 'Active', deleting: undefined });
+    expect((await admin.get(`/api/v1/namespaces/${ns}/configmaps/fab-e2e-not-ours`)).data).toEqual(sentinel.data);
+  }
+  expect((await admin.get(secretPath(dropped, before.secretName))).metadata.uid).toBe(droppedSecret.metadata.uid);
+  // The moved bootstrap works: its issuer ran in the new namespace, and Flux fetches from the moved server.
+  expect(condition(await jobEnd(admin, state, newAssets, after.job.metadata.name), 'Complete')?.status).toBe('True');
+  for (const repo of after.helmRepositories) await requestReconcile(helmRepositoryPath(repo));
+  await repositoriesReady(after);
+});

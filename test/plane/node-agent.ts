@@ -7,8 +7,9 @@
 // cluster), so a pod's IP is the node's address.
 //
 // What "running" a pod means here:
-//  - the assets pod: its container is the static file server global setup already started in
-//    the network namespace, so the agent only reports it Running and Ready;
+//  - the assets pod (cozystack-assets-0 serving the assets port, in any namespace): its container
+//    is the static file server global setup already started in the network namespace, so the
+//    agent only reports it Running and Ready;
 //  - a pod whose command is the cert-issuer image's node + bundle: the agent materialises its
 //    volumes (a TokenRequest-bound ServiceAccount token, kube-root-ca.crt, the namespace), then
 //    runs the local Node 24 and cert-issuer/build/cert-issuer.mjs with the pod's exact command, args
@@ -178,8 +179,9 @@ async function startPod(pod: any): Promise<void> {
     throw new Error('the simulated runtime runs exactly one container and no init containers');
   }
   const container = pod.spec.containers[0];
-  if (namespace === assets.namespace && name === assets.pod) {
-    // Its container is the static server global setup runs in the node's network namespace.
+  if (name === assets.pod && container.ports?.some((p: any) => p.containerPort === assets.port)) {
+    // Its container is the static server global setup runs in the node's network namespace, in
+    // whichever namespace a config puts the assets server.
     await setRunning(pod, container);
     log(`${namespace}/${name}: running (the assets server on ${node.address}:${assets.port})`);
     return;

@@ -25,7 +25,7 @@ describe('GIVEN the dev example with its flux section', () => {
     expect(gitRepository.spec).toEqual({ url: 'https://git.example.org/fleet/clusters.git', interval: '1m', ref: { branch: 'main' } });
   });
 
-  test('WHEN synthesized THEN the Kustomization applies ./dist/dev with prune, past the issuer\'s deadline, waiting for the assets server and every Secret', () => {
+  test('WHEN synthesized THEN the Kustomization applies ./dist/dev with prune, past the issuer\'s deadline, waiting for every Secret', () => {
     expect(kustomization.spec).toEqual({
       interval: '1m',
       path: './dist/dev',
@@ -33,7 +33,6 @@ describe('GIVEN the dev example with its flux section', () => {
       sourceRef: { kind: 'GitRepository', name: 'flux-assets-bootstrap' },
       timeout: '420s', // issuer.timeoutSeconds 300 + 120
       healthChecks: [
-        { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: 'cozy-system', name: 'cozystack-assets' },
         { apiVersion: 'v1', kind: 'Secret', namespace: 'cozy-system', name: 'cozystack-assets-tls' },
         { apiVersion: 'v1', kind: 'Secret', namespace: 'cozy-public', name: 'cozystack-assets-tls' },
       ],
@@ -45,6 +44,13 @@ describe('GIVEN the dev example with its flux section', () => {
     const changed = synthDev((c) => { c.issuer.image = 'ghcr.io/example/flux-assets-bootstrap/cert-issuer:0.1.1'; });
     expect(byKind(changed, 'Job')[0].metadata.name).not.toBe(byKind(manifests, 'Job')[0].metadata.name);
     expect(byKind(changed, 'Kustomization')).toEqual([kustomization]);
+  });
+
+  test('WHEN the assets server moves to another namespace and name THEN the Kustomization stays the same', () => {
+    // Its old StatefulSet is pruned by the same apply that would start health-checking the old list.
+    const moved = synthDev((c) => { c.assets.namespace = 'cozy-assets'; c.assets.name = 'assets'; });
+    expect(byKind(moved, 'StatefulSet')[0].metadata).toMatchObject({ namespace: 'cozy-assets', name: 'assets' });
+    expect(byKind(moved, 'Kustomization')).toEqual([kustomization]);
   });
 });
 
