@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The command line: `flux-assets-bootstrap [synth] [options]` (what `npm run synth` runs) and
-// `flux-assets-bootstrap doctor --cluster <name>`. Each runs from an esbuild bundle cached under
-// node_modules/.cache, with V8's compiled code of an earlier run beside it (src/cli/bundle.mjs):
+// The command line: `flux-assets-bootstrap [synth] [options]` (what `npm run synth` runs),
+// `flux-assets-bootstrap doctor --cluster <name>`, `version` and `help`. Each runs from an esbuild
+// bundle cached under node_modules/.cache, with V8's compiled code of an earlier run beside it (src/cli/bundle.mjs):
 // one bundled file loads far faster than cdk8s-plus with TypeScript compiled on every run
 // (BENCHMARKS.md, Why the code is shaped this way). The cache key covers everything the bundles
 // are built from, so an edit to src/, imports/ or cert-issuer/src/ or a dependency change
@@ -27,7 +27,7 @@ for (const file of [...sourceFiles('src'), ...sourceFiles('imports'), ...sourceF
 }
 const key = hash.digest('hex').slice(0, 16);
 const cacheDir = join(root, 'node_modules', '.cache', 'flux-assets-bootstrap');
-const onlyPrints = process.argv.some((arg) => arg === '-h' || arg === '--help' || arg === '--version');
+const onlyPrints = process.argv.some((arg) => arg === '-h' || arg === '--help' || arg === '--version') || ['help', 'version'].includes(process.argv[2]);
 
 async function bundled(entry, source) {
   const bundle = join(cacheDir, `${entry}-${key}.cjs`);
@@ -41,11 +41,10 @@ async function bundled(entry, source) {
   return runBundle(bundle, { saveCodeCache: !onlyPrints });
 }
 
-const command = process.argv[2];
-if (command === 'doctor') {
+const [command, ...rest] = process.argv.slice(2);
+if (command === 'doctor' || (command === 'help' && rest.length === 1 && rest[0] === 'doctor')) {
   const { main } = await bundled('doctor', 'doctor/doctor.ts');
-  process.exitCode = await main(process.argv.slice(3));
+  process.exitCode = await main(command === 'help' ? ['--help'] : rest);
 } else {
-  if (command === 'synth') process.argv.splice(2, 1);
-  await bundled('main', 'cli/main.ts'); // synth reads its options from process.argv, and sets the exit code
+  await bundled('main', 'cli/main.ts'); // it reads its command from process.argv, and sets the exit code
 }

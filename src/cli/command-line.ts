@@ -45,8 +45,10 @@ export async function runCommand<O extends ParseArgsOptionsConfig>(command: Comm
   } catch (error) {
     // parseArgs's own messages name the flag and add advice about '--' that does not apply here.
     const message = (error as Error).message.split('. ')[0]!.replace(/\.$/, '');
-    console.error(`${command.name}: ${message[0]!.toLowerCase()}${message.slice(1)}; see ${command.invocation} --help`);
-    return EXIT_USAGE_ERROR;
+    const unknown = (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^']*)'/.exec(message)?.[1] : undefined;
+    const flags = Object.keys(command.options).map((name) => `--${name}`);
+    const hint = unknown === undefined ? '' : didYouMean(unknown.split('=')[0]!, flags);
+    return usageFailure(command, `${message[0]!.toLowerCase()}${message.slice(1)}${hint}`);
   }
   if (values.help) {
     console.log(command.usage);
@@ -63,11 +65,46 @@ export async function runCommand<O extends ParseArgsOptionsConfig>(command: Comm
   }
 }
 
-function reportFailure({ name, invocation, afterConfigError }: CommandLine<ParseArgsOptionsConfig>, error: unknown): number {
-  if (error instanceof UsageError) {
-    console.error(`${name}: ${error.message}; see ${invocation} --help`);
-    return EXIT_USAGE_ERROR;
+/** Says in one line what the user got wrong and where the help is; the usage error's exit code. */
+export function usageFailure({ name, invocation }: { readonly name: string; readonly invocation: string }, message: string): number {
+  console.error(`${name}: ${message}; see ${invocation} --help`);
+  return EXIT_USAGE_ERROR;
+}
+
+/**
+ * ` (did you mean X?)` for the one of `candidates` nearest to a misspelt `word`, when one is near
+ * enough to be what was meant (at most a third of its letters wrong); otherwise nothing.
+ */
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  const nearest = candidates
+    .map((candidate) => ({ candidate, distance: editDistance(word, candidate) }))
+    .filter(({ distance }) => distance > 0 && distance <= Math.max(1, Math.floor(word.length / 3)))
+    .sort((a, b) => a.distance - b.distance)[0];
+  return nearest === undefined ? '' : ` (did you mean ${nearest.candidate}?)`;
+}
+
+/**
+ * The fewest letters inserted, deleted, replaced or swapped with their neighbour to turn `a` into
+ * `b` (Damerau-Levenshtein, as each letter is edited once): `snyth` is one from `synth`.
+ */
+function editDistance(a: string, b: string): number {
+  let before: number[] = [];
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      let distance = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, before[j - 2]! + 1);
+      next.push(distance);
+    }
+    [before, row] = [row, next];
   }
+  return row[b.length]!;
+}
+
+function reportFailure(command: CommandLine<ParseArgsOptionsConfig>, error: unknown): number {
+  const { name, afterConfigError } = command;
+  if (error instanceof UsageError) return usageFailure(command, error.message);
   if (error instanceof ClusterConfigError || (error instanceof AggregateError && error.errors.every((e) => e instanceof ClusterConfigError))) {
     console.error(error.message);
     console.error(`${name}: failed; ${afterConfigError}`);

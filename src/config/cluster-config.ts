@@ -24,6 +24,14 @@ export class ClusterConfigError extends Error {
   }
 }
 
+/** A cluster config's file name: `<cluster>.yaml` or `.yml`, in any case. */
+export const CONFIG_FILE_NAME = /\.ya?ml$/i;
+
+/** The cluster a config file names: its file name without the extension. */
+export function clusterNameOf(file: string): string {
+  return basename(file).replace(CONFIG_FILE_NAME, '');
+}
+
 /**
  * Parses and validates one cluster config.
  * @param file path used in messages and to resolve `apiCAFile`
@@ -31,7 +39,7 @@ export class ClusterConfigError extends Error {
  */
 export function parseClusterConfig(file: string, text: string): ClusterConfig {
   const issues: ConfigIssue[] = [];
-  const name = basename(file).replace(/\.ya?ml$/, '');
+  const name = clusterNameOf(file);
   const badName = textProblem(DNS_LABEL, name);
   if (badName) report(issues, '', `the file name ${JSON.stringify(name)} names the cluster and its dist/ folder, so it ${badName.replace(/ \(got .*\)$/, '')}`);
 

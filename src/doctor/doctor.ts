@@ -5,11 +5,15 @@
  * It reads with the caller's kubeconfig (an admin's, usually) and fetches every repository index
  * exactly the way Flux does: through the pod proxy, with the Secret in the repository's namespace.
  */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ApiEndpoint } from '../contract/api-endpoint.ts';
 import { loadClusterConfig } from '../config/cluster-config.ts';
-import { type CommandLine, runCommand, UsageError } from '../cli/command-line.ts';
-import { KubeApi } from './api.ts';
+import { findClusterConfig } from '../cli/cluster-files.ts';
+import { type CommandLine, didYouMean, runCommand, UsageError } from '../cli/command-line.ts';
+import { ApiError, KubeApi } from './api.ts';
 import { runDoctor } from './checks.ts';
 import type { Verdict } from './verdicts.ts';
 
@@ -17,51 +21,60 @@ export const DOCTOR: CommandLine<{
   cluster: { type: 'string' };
   clusters: { type: 'string'; default: string };
   kubeconfig: { type: 'string' };
+  context: { type: 'string' };
   endpoint: { type: 'string' };
 }> = {
   name: 'doctor',
   invocation: 'flux-assets-bootstrap doctor',
-  usage: `Usage: flux-assets-bootstrap doctor --cluster NAME [--clusters DIR] [--kubeconfig PATH] [--endpoint HOST:PORT]
+  usage: `Usage: flux-assets-bootstrap doctor --cluster NAME [--clusters DIR] [--kubeconfig PATH] [--context NAME] [--endpoint HOST:PORT]
 
 Checks a live cluster against DIR/NAME.yaml and prints one verdict per check: the reader's and
 the issuer's access, the admission policy, every Secret's certificate, and every repository index
 fetched through the pod proxy the way Flux fetches it.
 
 Options:
-  --cluster NAME         the cluster to check, a DIR/NAME.yaml (required)
+  --cluster NAME         the cluster to check, a DIR/NAME.yaml or .yml (required)
   --clusters DIR         folder of cluster configs (default: clusters)
   --kubeconfig PATH      kubeconfig of a user who may read Secrets and create SubjectAccessReviews
                          (default: KUBECONFIG or ~/.kube/config)
+  --context NAME         the kubeconfig's context to use (default: its current context)
   --endpoint HOST:PORT   reach the API here instead of the config's endpoint (from a workstation)
   -h, --help             show this help
   --version              show the version
 
 Exit codes: 0 every check passed, 1 a check failed, the cluster could not be read, or the config is
 invalid (each says what to do), 2 usage error.`,
-  options: { cluster: { type: 'string' }, clusters: { type: 'string', default: 'clusters' }, kubeconfig: { type: 'string' }, endpoint: { type: 'string' } },
+  options: { cluster: { type: 'string' }, clusters: { type: 'string', default: 'clusters' }, kubeconfig: { type: 'string' }, context: { type: 'string' }, endpoint: { type: 'string' } },
   afterConfigError: 'nothing was checked',
   run: async (values) => {
     if (!values.cluster) throw new UsageError('--cluster NAME is required (a clusters/NAME.yaml)');
-    const cluster = loadClusterConfig(`${values.clusters}/${values.cluster}.yaml`);
+    const cluster = loadClusterConfig(findClusterConfig(values.clusters, values.cluster));
     let endpoint: ApiEndpoint;
     try {
       endpoint = values.endpoint ? ApiEndpoint.parse(values.endpoint) : cluster.endpoint;
     } catch (error) {
       throw new UsageError(`--endpoint ${(error as Error).message}`);
     }
-    const kubeConfig = new KubeConfig();
+    const kubeConfig = loadKubeConfig(values.kubeconfig, values.context);
+    if (typeof kubeConfig === 'string') {
+      console.error(`doctor: ${kubeConfig}`);
+      return 1;
+    }
+    let api: KubeApi;
     try {
-      if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
-      else kubeConfig.loadFromDefault();
+      api = await KubeApi.fromKubeConfig(kubeConfig);
     } catch (error) {
-      console.error(`doctor: cannot load the kubeconfig: ${(error as Error).message.split('\n')[0]}`);
+      console.error(`doctor: cannot use the kubeconfig's context ${kubeConfig.getCurrentContext()}: ${firstLine(error)}`);
       return 1;
     }
     let verdicts: Verdict[];
     try {
-      verdicts = await runDoctor(cluster, await KubeApi.fromKubeConfig(kubeConfig), endpoint);
+      verdicts = await runDoctor(cluster, api, endpoint);
     } catch (error) {
-      console.error(`doctor: cannot read the cluster with this kubeconfig (${(error as Error).message}); check --kubeconfig and that its user may read Secrets and create SubjectAccessReviews`);
+      const server = kubeConfig.getCurrentCluster()!.server;
+      console.error(error instanceof ApiError
+        ? `doctor: cannot read the cluster at ${server} (${firstLine(error)}); check that the kubeconfig's user may read Secrets and create SubjectAccessReviews`
+        : `doctor: cannot reach the API server at ${server} (${firstLine(error)}); check --kubeconfig and --context, and that the cluster is up`);
       return 1;
     }
     for (const verdict of verdicts) console.log(`${verdict.ok ? 'ok  ' : 'FAIL'} ${verdict.check}: ${verdict.detail}`);
@@ -70,6 +83,35 @@ invalid (each says what to do), 2 usage error.`,
     return failed === 0 ? 0 : 1;
   },
 };
+
+/**
+ * The kubeconfig at `file` (else KUBECONFIG's, else ~/.kube/config, else the pod's own), at
+ * `context` when one is given; or, in one line, why there is none to use.
+ */
+function loadKubeConfig(file: string | undefined, context: string | undefined): KubeConfig | string {
+  const defaultFile = join(homedir(), '.kube', 'config');
+  if (!file && !process.env.KUBECONFIG && !existsSync(defaultFile) && !process.env.KUBERNETES_SERVICE_HOST) {
+    // client-node would fall back to http://localhost:8080 and fail on its scheme.
+    return `no kubeconfig: pass --kubeconfig PATH, set KUBECONFIG, or write ${defaultFile}`;
+  }
+  const kubeConfig = new KubeConfig();
+  try {
+    if (file) kubeConfig.loadFromFile(file);
+    else kubeConfig.loadFromDefault();
+  } catch (error) {
+    return `cannot load the kubeconfig: ${firstLine(error)}`;
+  }
+  if (context !== undefined) {
+    const contexts = kubeConfig.getContexts().map(({ name }) => name);
+    if (!contexts.includes(context)) return `the kubeconfig has no context "${context}"${didYouMean(context, contexts)}; its contexts: ${contexts.join(', ') || 'none'}`;
+    kubeConfig.setCurrentContext(context);
+  }
+  return kubeConfig;
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error).message).split('\n')[0]!;
+}
 
 /** `flux-assets-bootstrap doctor ...`: the exit code. */
 export function main(argv: readonly string[]): Promise<number> {

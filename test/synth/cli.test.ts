@@ -1,24 +1,25 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
 import { devWith } from './bad-configs.ts';
 
 const cli = join(process.cwd(), 'src/cli/cli.mjs');
-const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+const runWith = (env: NodeJS.ProcessEnv, ...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', ...env } });
+const run = (...args: string[]) => runWith({}, ...args);
 const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at /);
 
 describe('GIVEN the command line', () => {
-  test.each(['--help', '-h', 'synth --help', 'doctor --help', 'doctor -h'])('WHEN run with "%s" THEN it prints its usage and exits 0', (line) => {
+  test.each(['--help', '-h', 'synth --help', 'help', 'help synth', 'doctor --help', 'doctor -h', 'help doctor'])('WHEN run with "%s" THEN it prints its usage and exits 0', (line) => {
     const args = line.split(' ');
     const result = run(...args);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(args[0] === 'doctor' ? /^Usage: flux-assets-bootstrap doctor --cluster NAME/ : /^Usage: flux-assets-bootstrap \[synth\]/);
+    expect(result.stdout).toMatch(line.includes('doctor') ? /^Usage: flux-assets-bootstrap doctor --cluster NAME/ : /^Usage: flux-assets-bootstrap \[synth\]/);
     expect(result.stdout).toContain('Exit codes:');
   });
 
-  test.each(['--version', 'doctor --version'])('WHEN run with "%s" THEN it prints the version and exits 0', (line) => {
+  test.each(['--version', 'version', 'doctor --version'])('WHEN run with "%s" THEN it prints the version and exits 0', (line) => {
     const result = run(...line.split(' '));
     expect(result.status).toBe(0);
     expect(result.stdout).toBe(`flux-assets-bootstrap ${packageJson.version}\n`);
@@ -26,7 +27,14 @@ describe('GIVEN the command line', () => {
 
   test.each([
     [['--colour=red'], "synth: unknown option '--colour'; see flux-assets-bootstrap --help\n"],
-    [['now'], "synth: unexpected argument 'now'; see flux-assets-bootstrap --help\n"],
+    [['now'], "flux-assets-bootstrap: unknown command 'now'; the commands are synth, doctor, version, help; see flux-assets-bootstrap --help\n"],
+    [['doctr'], "flux-assets-bootstrap: unknown command 'doctr' (did you mean doctor?); the commands are synth, doctor, version, help; see flux-assets-bootstrap --help\n"],
+    [['snyth'], "flux-assets-bootstrap: unknown command 'snyth' (did you mean synth?); the commands are synth, doctor, version, help; see flux-assets-bootstrap --help\n"],
+    [['version', 'now'], "flux-assets-bootstrap: unexpected argument 'now' after version; see flux-assets-bootstrap --help\n"],
+    [['synth', 'now'], "synth: unexpected argument 'now'; see flux-assets-bootstrap --help\n"],
+    [['--clustres', 'clusters'], "synth: unknown option '--clustres' (did you mean --clusters?); see flux-assets-bootstrap --help\n"],
+    [['--outt=dist'], "synth: unknown option '--outt' (did you mean --out?); see flux-assets-bootstrap --help\n"],
+    [['doctor', '--kubeconfg', 'x'], "doctor: unknown option '--kubeconfg' (did you mean --kubeconfig?); see flux-assets-bootstrap doctor --help\n"],
     [['--out'], "synth: option '--out <value>' argument missing; see flux-assets-bootstrap --help\n"],
     [['--clusters', '/nonexistent'], 'synth: cannot read the clusters folder /nonexistent/ (ENOENT); see flux-assets-bootstrap --help\n'],
     [['doctor'], 'doctor: --cluster NAME is required (a clusters/NAME.yaml); see flux-assets-bootstrap doctor --help\n'],
@@ -65,6 +73,119 @@ describe('GIVEN the command line', () => {
       expect(result.status).toBe(1);
       expect(result.stderr).toMatch(/^doctor: cannot load the kubeconfig: .*nonexistent/);
       noStackTrace(result.stderr);
+    });
+  });
+});
+
+describe('GIVEN a folder of configs', () => {
+  let folder: string;
+  const clusters = () => join(folder, 'clusters');
+  const dist = () => join(folder, 'dist');
+  beforeEach(() => {
+    folder = mkdtempSync(join(tmpdir(), 'fab-cli-'));
+    mkdirSync(clusters());
+  });
+  afterEach(() => rmSync(folder, { recursive: true, force: true }));
+
+  test('WHEN the configs are named .YAML and .yml THEN synth reads each, and its cluster is the name without the extension', () => {
+    writeFileSync(join(clusters(), 'prod-eu.YAML'), devWith(() => {}));
+    writeFileSync(join(clusters(), 'dev.yml'), devWith(() => {}));
+    writeFileSync(join(clusters(), 'notes.md'), 'not a config\n');
+
+    const result = run('--clusters', clusters(), '--out', dist());
+
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(readdirSync(dist())).toEqual(['dev', 'prod-eu']);
+    expect(readFileSync(join(dist(), 'prod-eu/kustomization.yaml'), 'utf8')).toMatch(/^# Generated by flux-assets-bootstrap from prod-eu\.YAML\./);
+  });
+
+  test('WHEN two files differ only in the case of the extension THEN synth refuses both with their names, and writes nothing', () => {
+    writeFileSync(join(clusters(), 'dev.yaml'), devWith(() => {}));
+    writeFileSync(join(clusters(), 'dev.YAML'), devWith(() => {}));
+
+    const result = run('--clusters', clusters(), '--out', dist());
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`${join(clusters(), 'dev.yaml')}: names the same cluster "dev" as ${join(clusters(), 'dev.YAML')}`);
+    expect(existsSync(dist())).toBe(false);
+  });
+
+  describe('AND a synthesized dist/', () => {
+    beforeEach(() => {
+      writeFileSync(join(clusters(), 'dev.yaml'), devWith(() => {}));
+      writeFileSync(join(clusters(), 'old.yaml'), devWith(() => {}));
+      expect(run('--clusters', clusters(), '--out', dist()).status).toBe(0);
+    });
+
+    test('WHEN a file was added there by hand THEN synth refuses, names it, and leaves dist/ as it was', () => {
+      writeFileSync(join(dist(), 'dev', 'extra-configmap.yaml'), 'apiVersion: v1\nkind: ConfigMap\n');
+      rmSync(join(clusters(), 'old.yaml'));
+      const before = readdirSync(dist(), { recursive: true }).sort();
+
+      const result = run('--clusters', clusters(), '--out', dist());
+
+      expect({ status: result.status, stderr: result.stderr }).toEqual({
+        status: 2,
+        stderr: `synth: ${join(dist(), 'dev', 'extra-configmap.yaml')} was not written by synth (no "# Generated by flux-assets-bootstrap" line), and synth replaces ${dist()}/ as a whole: move it out of ${dist()}/ (nothing was written); see flux-assets-bootstrap --help\n`,
+      });
+      expect(readdirSync(dist(), { recursive: true }).sort()).toEqual(before);
+    });
+
+    test('WHEN a cluster\'s config is removed THEN synth removes the folder it wrote for it', () => {
+      rmSync(join(clusters(), 'old.yaml'));
+
+      expect(run('--clusters', clusters(), '--out', dist()).status).toBe(0);
+
+      expect(readdirSync(dist())).toEqual(['dev']);
+    });
+  });
+
+  describe('AND doctor', () => {
+    const kubeconfig = (server: string) => {
+      const file = join(folder, 'kubeconfig');
+      writeFileSync(file, [
+        'apiVersion: v1', 'kind: Config', 'current-context: fleet-dev',
+        'clusters: [{name: dev, cluster: {server: "' + server + '", insecure-skip-tls-verify: true}}]',
+        'users: [{name: admin, user: {token: not-a-real-token}}]',
+        'contexts: [{name: fleet-dev, context: {cluster: dev, user: admin}}, {name: fleet-prod, context: {cluster: dev, user: admin}}]',
+      ].join('\n'));
+      return file;
+    };
+    beforeEach(() => writeFileSync(join(clusters(), 'dev.yml'), devWith(() => {})));
+
+    test('WHEN --cluster names no config THEN it says which clusters there are, and the nearest, and exits 2', () => {
+      const result = run('doctor', '--cluster', 'dve', '--clusters', clusters());
+      expect({ status: result.status, stderr: result.stderr }).toEqual({
+        status: 2,
+        stderr: `doctor: no config for cluster "dve" in ${clusters()}/ (did you mean dev?); its clusters: dev; see flux-assets-bootstrap doctor --help\n`,
+      });
+    });
+
+    test('WHEN there is no kubeconfig at all THEN it says where one is looked for, in one line, and exits 1', () => {
+      const home = join(folder, 'home');
+      const result = runWith({ HOME: home, KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' }, 'doctor', '--cluster', 'dev', '--clusters', clusters());
+      expect({ status: result.status, stderr: result.stderr }).toEqual({
+        status: 1,
+        stderr: `doctor: no kubeconfig: pass --kubeconfig PATH, set KUBECONFIG, or write ${join(home, '.kube', 'config')}\n`,
+      });
+    });
+
+    test('WHEN --context names no context of the kubeconfig THEN it lists them, with the nearest, and exits 1', () => {
+      const result = run('doctor', '--cluster', 'dev', '--clusters', clusters(), '--kubeconfig', kubeconfig('https://127.0.0.1:1'), '--context', 'fleet-dve');
+      expect({ status: result.status, stderr: result.stderr }).toEqual({
+        status: 1,
+        stderr: 'doctor: the kubeconfig has no context "fleet-dve" (did you mean fleet-dev?); its contexts: fleet-dev, fleet-prod\n',
+      });
+    });
+
+    test('WHEN the API server cannot be reached THEN it says where and why in one line, and exits 1', () => {
+      // Port 1 on loopback: nothing listens there, so every connection is refused at once.
+      const result = run('doctor', '--cluster', 'dev', '--clusters', clusters(), '--kubeconfig', kubeconfig('https://127.0.0.1:1'), '--context', 'fleet-prod');
+      expect({ status: result.status, stderr: result.stderr }).toEqual({
+        status: 1,
+        stderr: 'doctor: cannot reach the API server at https://127.0.0.1:1 (connect ECONNREFUSED 127.0.0.1:1); check --kubeconfig and --context, and that the cluster is up\n',
+      });
+      expect(result.stdout).toBe('');
     });
   });
 });

@@ -95,7 +95,7 @@ describe('GIVEN files produced one at a time', () => {
       add({ path: 'dev/a.yaml', content: 'changed\n' });
       add({ path: 'dev/new.yaml', content: 'new\n' });
       throw new Error('render failed');
-    })).toThrow('render failed');
+    }, () => true)).toThrow('render failed');
 
     expect(tree(out)).toEqual(before);
     expect(readdirSync(scratch)).toEqual(['dist']);
@@ -105,9 +105,32 @@ describe('GIVEN files produced one at a time', () => {
     replaceFolder(out, files);
     const unchangedBefore = inode('dev/a.yaml');
 
-    expect(writeFolder(out, (add) => [...files.slice(0, 2), { path: 'prod/a.yaml', content: 'a: 3\n' }].forEach((file) => add(file)))).toBe(true);
+    expect(writeFolder(out, (add) => [...files.slice(0, 2), { path: 'prod/a.yaml', content: 'a: 3\n' }].forEach((file) => add(file)), () => true)).toBe(true);
 
     expect(tree(out)).toEqual({ ...expectedTree, 'prod/a.yaml': 'a: 3\n' });
     expect(inode('dev/a.yaml')).toBe(unchangedBefore);
+  });
+});
+
+describe('GIVEN a file in the folder that the producer does not write', () => {
+  test('WHEN it may not be deleted THEN nothing is written, the error names it, and the folder is left as it was', () => {
+    replaceFolder(out, files);
+    writeFileSync(join(out, 'dev/notes.md'), 'mine\n');
+    const before = tree(out);
+
+    expect(() => writeFolder(out, (add) => [{ path: 'dev/a.yaml', content: 'changed\n' }].forEach((file) => add(file)), (path) => !path.endsWith('notes.md')))
+      .toThrow(`${join(out, 'dev/notes.md')} was not written by synth`);
+
+    expect(tree(out)).toEqual(before);
+    expect(readdirSync(scratch)).toEqual(['dist']);
+  });
+
+  test('WHEN it may be deleted THEN the folder is replaced without it', () => {
+    replaceFolder(out, files);
+    writeFileSync(join(out, 'dev/old.yaml'), 'ours\n');
+
+    expect(writeFolder(out, (add) => files.forEach((file) => add(file)), () => true)).toBe(true);
+
+    expect(tree(out)).toEqual(expectedTree);
   });
 });
