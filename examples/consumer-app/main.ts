@@ -1,7 +1,7 @@
 // The platform team's own chart: its settings, and the bootstrap of Flux's first charts beside them.
 import { App, Chart } from 'cdk8s';
 import { ConfigMap, User } from 'cdk8s-plus-28';
-import { ApiEndpoint, AssetsBootstrap } from 'flux-assets-bootstrap';
+import { ApiEndpoint, AssetsBootstrap } from '@flux-assets-bootstrap/flux-assets-bootstrap';
 
 const app = new App(); // writes dist/platform.k8s.yaml
 const chart = new Chart(app, 'platform');

@@ -1,9 +1,13 @@
-// How src/cli/cli.mjs bundles its commands with esbuild and runs the bundles. bench/synth.ts bundles
-// and runs the libraries alone the same way, to measure the floor under a synth.
+// How src/cli/cli.mjs bundles its commands with esbuild and runs the bundles. scripts/bundle-cli.mjs
+// builds the package's bundles the same way; bench/synth.ts bundles and runs the libraries alone
+// the same way, to measure the floor under a synth.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import vm from 'node:vm';
+
+/** The command line's bundles, by name, with the source each is built from (under src/). */
+export const CLI_BUNDLES = { main: 'cli/main.ts', doctor: 'doctor/doctor.ts' };
 
 // CommonJS, because V8's code cache of a script can be made after it ran (below); cdk8s and
 // cdk8s-plus are CommonJS themselves.

@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // The command line: `flux-assets-bootstrap [synth] [options]` (what `npm run synth` runs),
 // `flux-assets-bootstrap doctor --cluster <name>`, `version` and `help`. Each runs from an esbuild
-// bundle cached under node_modules/.cache, with V8's compiled code of an earlier run beside it (src/cli/bundle.mjs):
-// one bundled file loads far faster than cdk8s-plus with TypeScript compiled on every run
-// (BENCHMARKS.md, Why the code is shaped this way). The cache key covers everything the bundles
-// are built from, so an edit to src/, imports/ or cert-issuer/src/ or a dependency change
-// rebuilds them once.
+// bundle, with V8's compiled code of an earlier run beside it (src/cli/bundle.mjs): one bundled
+// file loads far faster than cdk8s-plus with TypeScript compiled on every run (BENCHMARKS.md, Why
+// the code is shaped this way). An installed package runs the bundles it ships (lib/cli/, built by
+// scripts/bundle-cli.mjs when it is packed); a checkout builds them from its sources into
+// node_modules/.cache, under a key that covers everything they are built from, so an edit to src/,
+// imports/ or cert-issuer/src/ or a dependency change rebuilds them once.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleOptions, runBundle } from './bundle.mjs';
+import { bundleOptions, CLI_BUNDLES, runBundle } from './bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const checkout = existsSync(join(root, 'src', CLI_BUNDLES.main));
+const onlyPrints = process.argv.some((arg) => arg === '-h' || arg === '--help' || arg === '--version') || ['help', 'version'].includes(process.argv[2]);
 
 function sourceFiles(folder) {
   return readdirSync(join(root, folder), { withFileTypes: true, recursive: true })
@@ -21,30 +24,32 @@ function sourceFiles(folder) {
     .sort();
 }
 
-const hash = createHash('sha256');
-for (const file of [...sourceFiles('src'), ...sourceFiles('imports'), ...sourceFiles('cert-issuer/src'), join(root, 'package-lock.json')]) {
-  hash.update(file).update(readFileSync(file));
-}
-const key = hash.digest('hex').slice(0, 16);
-const cacheDir = join(root, 'node_modules', '.cache', 'flux-assets-bootstrap');
-const onlyPrints = process.argv.some((arg) => arg === '-h' || arg === '--help' || arg === '--version') || ['help', 'version'].includes(process.argv[2]);
-
-async function bundled(entry, source) {
-  const bundle = join(cacheDir, `${entry}-${key}.cjs`);
+/** The bundle `entry` built from this checkout's sources, once for each state of them. */
+async function sourceBundle(entry) {
+  const hash = createHash('sha256');
+  for (const file of [...sourceFiles('src'), ...sourceFiles('imports'), ...sourceFiles('cert-issuer/src'), join(root, 'package-lock.json')]) {
+    hash.update(file).update(readFileSync(file));
+  }
+  const bundle = join(root, 'node_modules', '.cache', 'flux-assets-bootstrap', `${entry}-${hash.digest('hex').slice(0, 16)}.cjs`);
   if (!existsSync(bundle)) {
     const { build } = await import('esbuild');
     const partial = `${bundle}.${process.pid}.partial`;
     mkdirSync(dirname(bundle), { recursive: true });
-    await build({ ...bundleOptions, entryPoints: [join(root, 'src', source)], outfile: partial });
+    await build({ ...bundleOptions, entryPoints: [join(root, 'src', CLI_BUNDLES[entry])], outfile: partial });
     renameSync(partial, bundle);
   }
+  return bundle;
+}
+
+async function bundled(entry) {
+  const bundle = checkout ? await sourceBundle(entry) : join(root, 'lib', 'cli', `${entry}.cjs`);
   return runBundle(bundle, { saveCodeCache: !onlyPrints });
 }
 
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'doctor' || (command === 'help' && rest.length === 1 && rest[0] === 'doctor')) {
-  const { main } = await bundled('doctor', 'doctor/doctor.ts');
+  const { main } = await bundled('doctor');
   process.exitCode = await main(command === 'help' ? ['--help'] : rest);
 } else {
-  await bundled('main', 'cli/main.ts'); // it reads its command from process.argv, and sets the exit code
+  await bundled('main'); // it reads its command from process.argv, and sets the exit code
 }

@@ -1,5 +1,5 @@
 /**
- * The shape every command of the CLI shares (synth, doctor): `--help`/`-h` and `--version`, one
+ * The shape every command of the CLI shares (synth, init, doctor): `--help`/`-h` and `--version`, one
  * line and a hint at `--help` for a flag it does not know, and exit codes that tell a config error
  * (1) from a usage error (2). A user's mistake never prints a stack trace; only a bug of ours does.
  */
@@ -24,7 +24,7 @@ export interface CommandLine<O extends ParseArgsOptionsConfig> {
 }
 
 type ParsedValues<O extends ParseArgsOptionsConfig> = {
-  [K in keyof O]: O[K] extends { default: string } ? string : string | undefined;
+  [K in keyof O]: O[K] extends { multiple: true } ? string[] | undefined : O[K] extends { default: string } ? string : string | undefined;
 };
 
 export const EXIT_CONFIG_ERROR = 1;

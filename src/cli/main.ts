@@ -1,26 +1,28 @@
 /**
  * The command line but doctor (src/cli/cli.mjs runs doctor's own bundle): `synth`, what `npm run
- * synth` and `cdk8s synth` run, which writes dist/<cluster>/ for every clusters/<cluster>.yaml, and
- * `version` and `help`. Exit codes: 0 written (or already up to date), 1 a config error (every
- * problem in every file, each with its file and field; the output folder is left as it was), 2 a
- * usage error.
+ * synth` and `cdk8s synth` run, which writes dist/<cluster>/ for every clusters/<cluster>.yaml,
+ * `init` (init.ts), `version` and `help`. Synth's exit codes: 0 written (or already up to date), 1
+ * a config error (every problem in every file, each with its file and field; the output folder is
+ * left as it was), 2 a usage error.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type CommandLine, didYouMean, runCommand, usageFailure } from './command-line.ts';
+import { INIT } from './init.ts';
 import { type OutputFile, synthesize } from './synth.ts';
 
 /** The commands, as the first word; without one, the command is synth. */
-const COMMANDS = ['synth', 'doctor', 'version', 'help'];
+const COMMANDS = ['synth', 'init', 'doctor', 'version', 'help'];
 
 const SYNTH: CommandLine<{ clusters: { type: 'string'; default: string }; out: { type: 'string'; default: string } }> = {
   name: 'synth',
   invocation: 'flux-assets-bootstrap',
   usage: `Usage: flux-assets-bootstrap [synth] [--clusters DIR] [--out DIR]
+       flux-assets-bootstrap init --cluster NAME [options]     (see help init)
        flux-assets-bootstrap doctor --cluster NAME [options]   (see help doctor)
        flux-assets-bootstrap version
-       flux-assets-bootstrap help [synth|doctor]
+       flux-assets-bootstrap help [synth|init|doctor]
 
 Synthesizes the bootstrap of every cluster: reads each DIR/<cluster>.yaml and writes
 <out>/<cluster>/, one manifest per object plus a kustomization.yaml. An output folder that
@@ -60,15 +62,17 @@ async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first.startsWith('-')) return runCommand(SYNTH, argv);
   if (first === 'synth') return runCommand(SYNTH, rest);
+  if (first === 'init') return runCommand(INIT, rest);
   const command = { name: 'flux-assets-bootstrap', invocation: 'flux-assets-bootstrap' };
   if (first === 'version' && rest.length === 0) {
     console.log(`flux-assets-bootstrap ${packageJson.version}`);
     return 0;
   }
-  if (first === 'help' && (rest.length === 0 || (rest.length === 1 && rest[0] === 'synth'))) {
-    console.log(SYNTH.usage);
+  if (first === 'help' && (rest.length === 0 || (rest.length === 1 && (rest[0] === 'synth' || rest[0] === 'init')))) {
+    console.log(rest[0] === 'init' ? INIT.usage : SYNTH.usage);
     return 0;
   }
+  if (first === 'help' && rest.length === 1) return usageFailure(command, `no help for '${rest[0]}'${didYouMean(rest[0]!, COMMANDS)}; the commands are ${COMMANDS.join(', ')}`);
   if (first === 'version' || first === 'help') return usageFailure(command, `unexpected argument '${rest.join(' ')}' after ${first}`);
   return usageFailure(command, `unknown command '${first}'${didYouMean(first, COMMANDS)}; the commands are ${COMMANDS.join(', ')}`);
 }

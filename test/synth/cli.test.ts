@@ -11,11 +11,12 @@ const run = (...args: string[]) => runWith({}, ...args);
 const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at /);
 
 describe('GIVEN the command line', () => {
-  test.each(['--help', '-h', 'synth --help', 'help', 'help synth', 'doctor --help', 'doctor -h', 'help doctor'])('WHEN run with "%s" THEN it prints its usage and exits 0', (line) => {
+  test.each(['--help', '-h', 'synth --help', 'help', 'help synth', 'doctor --help', 'doctor -h', 'help doctor', 'init --help', 'help init'])('WHEN run with "%s" THEN it prints its usage and exits 0', (line) => {
     const args = line.split(' ');
     const result = run(...args);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(line.includes('doctor') ? /^Usage: flux-assets-bootstrap doctor --cluster NAME/ : /^Usage: flux-assets-bootstrap \[synth\]/);
+    const usage = line.includes('doctor') ? /^Usage: flux-assets-bootstrap doctor --cluster NAME/ : line.includes('init') ? /^Usage: flux-assets-bootstrap init / : /^Usage: flux-assets-bootstrap \[synth\]/;
+    expect(result.stdout).toMatch(usage);
     expect(result.stdout).toContain('Exit codes:');
   });
 
@@ -27,10 +28,11 @@ describe('GIVEN the command line', () => {
 
   test.each([
     [['--colour=red'], "synth: unknown option '--colour'; see flux-assets-bootstrap --help\n"],
-    [['now'], "flux-assets-bootstrap: unknown command 'now'; the commands are synth, doctor, version, help; see flux-assets-bootstrap --help\n"],
-    [['doctr'], "flux-assets-bootstrap: unknown command 'doctr' (did you mean doctor?); the commands are synth, doctor, version, help; see flux-assets-bootstrap --help\n"],
-    [['snyth'], "flux-assets-bootstrap: unknown command 'snyth' (did you mean synth?); the commands are synth, doctor, version, help; see flux-assets-bootstrap --help\n"],
+    [['now'], "flux-assets-bootstrap: unknown command 'now'; the commands are synth, init, doctor, version, help; see flux-assets-bootstrap --help\n"],
+    [['doctr'], "flux-assets-bootstrap: unknown command 'doctr' (did you mean doctor?); the commands are synth, init, doctor, version, help; see flux-assets-bootstrap --help\n"],
+    [['snyth'], "flux-assets-bootstrap: unknown command 'snyth' (did you mean synth?); the commands are synth, init, doctor, version, help; see flux-assets-bootstrap --help\n"],
     [['version', 'now'], "flux-assets-bootstrap: unexpected argument 'now' after version; see flux-assets-bootstrap --help\n"],
+    [['help', 'doctr'], "flux-assets-bootstrap: no help for 'doctr' (did you mean doctor?); the commands are synth, init, doctor, version, help; see flux-assets-bootstrap --help\n"],
     [['synth', 'now'], "synth: unexpected argument 'now'; see flux-assets-bootstrap --help\n"],
     [['--clustres', 'clusters'], "synth: unknown option '--clustres' (did you mean --clusters?); see flux-assets-bootstrap --help\n"],
     [['--outt=dist'], "synth: unknown option '--outt' (did you mean --out?); see flux-assets-bootstrap --help\n"],

@@ -1,0 +1,31 @@
+// init's decisions without a terminal or a file system: which value each setting takes.
+import { complete } from '../../src/cli/init.ts';
+import { UsageError } from '../../src/cli/command-line.ts';
+
+const flags = { cluster: 'edge-1', endpoint: 'localhost:7445', 'assets-image': 'ghcr.io/acme/assets:1.0.0', 'issuer-image': 'ghcr.io/acme/cert-issuer:0.1.0' };
+
+describe('GIVEN init without a terminal', () => {
+  test('WHEN every required flag is given THEN the namespace takes its default', async () => {
+    expect(await complete(flags, undefined)).toEqual({ ...flags, namespace: 'flux-assets' });
+  });
+
+  test('WHEN flags are missing THEN a usage error names each of them', async () => {
+    await expect(complete({ cluster: 'edge-1' }, undefined)).rejects.toThrow(new UsageError('missing --endpoint, --assets-image, --issuer-image (in a terminal, init asks for them)'));
+  });
+});
+
+describe('GIVEN init in a terminal', () => {
+  test('WHEN flags are missing THEN it asks for those alone, offering the defaults, and takes the answers', async () => {
+    const asked: [string, string | undefined][] = [];
+    const answers = await complete({ cluster: 'edge-1', 'issuer-image': flags['issuer-image'] }, async (question, fallback) => {
+      asked.push([question, fallback]);
+      return question.startsWith('API server') ? 'localhost:7445' : question.startsWith('Namespace') ? (fallback ?? '') : 'ghcr.io/acme/assets:1.0.0';
+    });
+    expect(asked.map(([question, fallback]) => [question.split(' ')[0], fallback])).toEqual([['API', undefined], ['Namespace', 'flux-assets'], ['Image', undefined]]);
+    expect(answers).toEqual({ ...flags, namespace: 'flux-assets' });
+  });
+
+  test('WHEN an answer is empty and there is no default THEN it is missing', async () => {
+    await expect(complete({ ...flags, endpoint: undefined }, async () => '')).rejects.toThrow('missing --endpoint');
+  });
+});
