@@ -23,9 +23,9 @@ interface Manifest {
 }
 
 /**
- * The order `kubectl apply -f <folder>` needs (it applies files by name): namespaces first, then
- * the issuer's admission policy (in force before its ServiceAccount gets any right), then RBAC,
- * then what runs under it. The Job comes last, once its rights and the Secret's readers exist.
+ * The order of the file names: how the bootstrap builds up, for a listing or a review. Namespaces
+ * first, then the issuer's admission policies, then RBAC, then what runs under it, then GitOps.
+ * Appliers keep their own order (kustomize sorts by kind; README, What gets synthesized).
  */
 const APPLY_ORDER = [
   'Namespace', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ClusterRole', 'ClusterRoleBinding', 'ServiceAccount', 'Role', 'RoleBinding',
