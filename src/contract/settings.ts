@@ -28,7 +28,7 @@ export const ENDPOINT_FIELD = required(
 export const ASSETS_FIELDS = {
   namespace: required(text(DNS_LABEL), 'Namespace of the assets StatefulSet, the reader Role and the issuer. Labelled Pod Security `privileged` (hostNetwork), unless it is one of `existingNamespaces`.'),
   name: required(text(STATEFULSET_NAME), 'StatefulSet and headless Service name (at most 52 characters); the pod is always `<name>-0`.'),
-  image: required(text(PINNED_IMAGE), 'Static HTTP server image that serves `/repos/<repo>/index.yaml`. Pinned by digest or a tag other than `latest`.'),
+  image: required(text(PINNED_IMAGE), 'Static HTTP server image that serves `/repos/<repo>/index.yaml` on `assets.port` (see [The assets server\'s contract](#the-assets-servers-contract)). Pinned by digest or a tag other than `latest`.'),
   // The server runs as non-root with every capability dropped, so it cannot bind below 1024.
   port: optional(integer({ min: 1024, max: 65535 }), 'Container and host port, 1024–65535 (the server runs as non-root).', 8123),
   resources: resourcesField('the server', { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } }),
