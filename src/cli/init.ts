@@ -91,13 +91,15 @@ flag outside a terminal, a file that exists).`,
     const taken = files.filter((file) => existsSync(join(dir, file.path)));
     if (taken.length > 0) throw new UsageError(`${taken.map((file) => join(dir, file.path)).join(', ')} ${taken.length === 1 ? 'exists' : 'exist'} already, and init never overwrites (nothing was written)`);
     checkConfig(dir, files[0]!);
+    const manifest = extendedPackageJson(dir);
     for (const file of files) {
       mkdirSync(dirname(join(dir, file.path)), { recursive: true });
       writeFileSync(join(dir, file.path), file.content);
       if (file.executable) chmodSync(join(dir, file.path), 0o755);
       console.log(`init: wrote ${file.path}`);
     }
-    console.log(`init: ${extendPackageJson(dir)}`);
+    writeFileSync(join(dir, 'package.json'), manifest.content);
+    console.log(`init: ${manifest.said}`);
     console.log(`init: ${extendGitignore(dir)}`);
     console.log(`init: next, npm run synth, then commit clusters/ and dist/ (see "Applying" in the README for the first apply)`);
     return 0;
@@ -219,19 +221,27 @@ jobs:
       - run: sh ci/check-dist.sh
 `;
 
-/** Adds the synth and doctor scripts and the tool itself to package.json, made if missing; what it did. */
-function extendPackageJson(dir: string): string {
+/**
+ * package.json with the synth and doctor scripts and the tool itself added (made if missing), and
+ * what that does; read before anything is written, so that one that is not JSON stops init.
+ */
+function extendedPackageJson(dir: string): { content: string; said: string } {
   const file = join(dir, 'package.json');
   const fresh = { name: basename(dir).toLowerCase().replace(/[^a-z0-9-]/g, '-'), private: true };
-  const manifest = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : fresh;
+  let manifest;
+  try {
+    manifest = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : fresh;
+  } catch (error) {
+    throw new UsageError(`${file} is not JSON (${(error as Error).message}); nothing was written`);
+  }
   const scripts = { synth: 'flux-assets-bootstrap synth', doctor: 'flux-assets-bootstrap doctor' };
   const theirs = (name: string, command: string) => manifest.scripts?.[name] !== undefined && manifest.scripts[name] !== command;
   const kept = Object.entries(scripts).filter(([name, command]) => theirs(name, command)).map(([name]) => name);
   manifest.scripts = { ...scripts, ...manifest.scripts };
   const dependencies = { ...manifest.dependencies, ...manifest.devDependencies };
   if (!(packageJson.name in dependencies)) manifest.devDependencies = { ...manifest.devDependencies, [packageJson.name]: `^${packageJson.version}` };
-  writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
-  return kept.length === 0 ? 'package.json has the scripts synth and doctor' : `package.json: kept its own script ${kept.join(' and ')}; flux-assets-bootstrap's is "${scripts[kept[0] as keyof typeof scripts]}"`;
+  const said = kept.length === 0 ? 'package.json has the scripts synth and doctor' : `package.json: kept its own script ${kept.join(' and ')}; flux-assets-bootstrap's is "${scripts[kept[0] as keyof typeof scripts]}"`;
+  return { content: `${JSON.stringify(manifest, null, 2)}\n`, said };
 }
 
 /** Makes sure node_modules/ is ignored; what it did. */

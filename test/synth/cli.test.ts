@@ -191,3 +191,30 @@ describe('GIVEN a folder of configs', () => {
     });
   });
 });
+
+describe('GIVEN init in a folder with a package.json of its own', () => {
+  let folder: string;
+  const flags = ['--cluster', 'edge-1', '--endpoint', 'localhost:7445', '--assets-image', 'ghcr.io/acme/assets:1.0.0', '--issuer-image', 'ghcr.io/acme/cert-issuer:0.1.0'];
+  beforeEach(() => {
+    folder = mkdtempSync(join(tmpdir(), 'fab-init-'));
+  });
+  afterEach(() => rmSync(folder, { recursive: true, force: true }));
+
+  test('WHEN it is not JSON THEN init says so, exits 2 and writes nothing', () => {
+    writeFileSync(join(folder, 'package.json'), '{not json');
+    const result = run('init', '--dir', folder, ...flags);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^init: .*package\.json is not JSON \(.*\); nothing was written; see flux-assets-bootstrap init --help\n$/);
+    expect(readdirSync(folder)).toEqual(['package.json']);
+  });
+
+  test('WHEN it has a synth script of its own THEN init keeps it, says so, and adds the rest', () => {
+    writeFileSync(join(folder, 'package.json'), JSON.stringify({ name: 'fleet', scripts: { synth: 'make synth' } }));
+    const result = run('init', '--dir', folder, ...flags);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('init: package.json: kept its own script synth; flux-assets-bootstrap\'s is "flux-assets-bootstrap synth"');
+    const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+    expect(manifest.scripts).toEqual({ synth: 'make synth', doctor: 'flux-assets-bootstrap doctor' });
+    expect(Object.keys(manifest.devDependencies)).toEqual([packageJson.name]);
+  });
+});
