@@ -82,6 +82,8 @@ export class AssetsServer extends Construct {
               imagePullPolicy: 'IfNotPresent',
               // The pod proxy dials the pod IP at this port; on the host network that is the node.
               ports: [{ name: 'http', containerPort: this.port, hostPort: this.port, protocol: 'TCP' }],
+              // The port to listen on, for an image that reads it (the reference image does).
+              env: [{ name: 'PORT', value: String(this.port) }],
               readinessProbe: probe(3),
               livenessProbe: probe(6),
               resources: containerResources(settings.resources),

@@ -44,11 +44,13 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('GIVEN the packed package', () => {
-  test('WHEN its files are listed THEN it holds the library (the constructs and the contract), the bundled command line, the schema and the LICENSE, and no code of the Job', () => {
+  test('WHEN its files are listed THEN it holds the library (the constructs and the contract), the bundled command line, the schema, the reference assets image and the LICENSE, and no code of the Job', () => {
     const code = packedFiles.filter((path) => path.startsWith('lib/'));
     expect(code).toContain('lib/src/index.js');
     expect(code.filter((path) => !/^lib\/(src\/(constructs|contract)\/|src\/index\.|imports\/)/.test(path))).toEqual(['lib/cli/doctor.cjs', 'lib/cli/main.cjs']);
-    expect(packedFiles.filter((path) => !path.startsWith('lib/')).sort()).toEqual(['LICENSE', 'README.md', 'package.json', 'schema/cluster-config.schema.json', 'src/cli/bundle.mjs', 'src/cli/cli.mjs']);
+    expect(packedFiles.filter((path) => !path.startsWith('lib/')).sort()).toEqual([
+      'LICENSE', 'README.md', 'assets-image/Dockerfile', 'assets-image/build-repos.sh', 'assets-image/server.mjs', 'package.json', 'schema/cluster-config.schema.json', 'src/cli/bundle.mjs', 'src/cli/cli.mjs',
+    ]);
     expect(packageJson.bin).toEqual({ 'flux-assets-bootstrap': 'src/cli/cli.mjs' });
   });
 });

@@ -309,7 +309,7 @@ async function applyFluxCrds(state: PlaneState): Promise<void> {
 /** The simulated node in its network namespace: the assets server, the KubePrism stand-in, then the node agent. */
 async function startNode(up: BringUp, helmRoot: string, admin: Kube): Promise<void> {
   const inNode = ['netns', 'exec', node.netns, process.execPath];
-  const server = start(up, 'assets-server', 'ip', [...inNode, join(here, 'static-server.mjs'), helmRoot, String(assets.port)]);
+  const server = start(up, 'assets-server', 'ip', [...inNode, join(here, '../../assets-image/server.mjs'), helmRoot, String(assets.port)]);
   const kubeprism = start(up, 'kubeprism', 'ip', [...inNode, join(here, 'kubeprism.mjs'), String(plane.securePort), plane.advertiseAddress, String(plane.securePort)]);
   await ready(server, `assets server on ${node.address}:${assets.port}`, async () =>
     (await probe(`http://${node.address}:${assets.port}/repos/${assets.repos[0]}/index.yaml`)) === 200, 30_000);
