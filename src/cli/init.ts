@@ -9,6 +9,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { stringify } from 'yaml';
 import packageJson from '../../package.json' with { type: 'json' };
 import { ClusterConfigError, parseClusterConfig } from '../config/cluster-config.ts';
 import { type CommandLine, UsageError } from './command-line.ts';
@@ -147,26 +148,22 @@ export function scaffold(input: Answers & { readonly repositories: readonly stri
     const [name, namespace] = repo.split('=', 2);
     return { name: name!, namespace: namespace || input.namespace };
   });
-  const config = [
+  // Written by the YAML library, so that any value the rules accept (an IPv6 endpoint's brackets,
+  // a '#' or ': ' in it) stays the one string it was.
+  const config = {
+    endpoint: input.endpoint,
+    assets: { namespace: input.namespace, name: 'assets', image: input['assets-image'] },
+    repositories,
+    certificate: { commonName: 'flux-assets-reader', secretName: 'flux-assets-tls' },
+    issuer: { image: input['issuer-image'] },
+    ...(input.gitUrl === undefined ? {} : { flux: { url: input.gitUrl, branch: 'main' } }),
+  };
+  const header = [
     `# yaml-language-server: $schema=../node_modules/${packageJson.name}/schema/cluster-config.schema.json`,
     `# The cluster ${input.cluster}: npm run synth writes dist/${input.cluster}/ from this file.`,
-    `endpoint: ${input.endpoint}`,
-    'assets:',
-    `  namespace: ${input.namespace}`,
-    '  name: assets',
-    `  image: ${input['assets-image']}`,
-    'repositories:',
-    ...repositories.flatMap(({ name, namespace }) => [`  - name: ${name}`, `    namespace: ${namespace}`]),
-    'certificate:',
-    '  commonName: flux-assets-reader',
-    '  secretName: flux-assets-tls',
-    'issuer:',
-    `  image: ${input['issuer-image']}`,
-    ...(input.gitUrl === undefined ? [] : ['flux:', `  url: ${input.gitUrl}`, '  branch: main']),
-    '',
-  ].join('\n');
+  ];
   return [
-    { path: `clusters/${input.cluster}.yaml`, content: config },
+    { path: `clusters/${input.cluster}.yaml`, content: `${header.join('\n')}\n${stringify(config)}` },
     { path: '.github/workflows/flux-assets-bootstrap.yml', content: GITHUB_WORKFLOW },
     { path: 'ci/check-dist.sh', content: CHECK_DIST, executable: true },
   ];

@@ -1,6 +1,7 @@
 // init's decisions without a terminal or a file system: which value each setting takes.
-import { complete } from '../../src/cli/init.ts';
+import { complete, scaffold } from '../../src/cli/init.ts';
 import { UsageError } from '../../src/cli/command-line.ts';
+import { parseClusterConfig } from '../../src/config/cluster-config.ts';
 
 const flags = { cluster: 'edge-1', endpoint: 'localhost:7445', 'assets-image': 'ghcr.io/acme/assets:1.0.0', 'issuer-image': 'ghcr.io/acme/cert-issuer:0.1.0' };
 
@@ -27,5 +28,14 @@ describe('GIVEN init in a terminal', () => {
 
   test('WHEN an answer is empty and there is no default THEN it is missing', async () => {
     await expect(complete({ ...flags, endpoint: undefined }, async () => '')).rejects.toThrow('missing --endpoint');
+  });
+});
+
+describe('GIVEN the values init writes into the config', () => {
+  test('WHEN the endpoint is an IPv6 address in brackets THEN the config holds it as the one string it was, and synth reads it', () => {
+    const [config] = scaffold({ ...flags, endpoint: '[fd00::1]:6443', namespace: 'flux-assets', repositories: ['system=cozy-system', 'apps'], gitUrl: undefined });
+    const cluster = parseClusterConfig(config!.path, config!.content);
+    expect({ host: cluster.endpoint.serviceHost, port: cluster.endpoint.port }).toEqual({ host: 'fd00::1', port: 6443 });
+    expect(cluster.repositories.map(({ name, namespace }) => `${name}=${namespace}`)).toEqual(['system=cozy-system', 'apps=flux-assets']);
   });
 });
