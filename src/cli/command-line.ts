@@ -27,6 +27,9 @@ type ParsedValues<O extends ParseArgsOptionsConfig> = {
   [K in keyof O]: O[K] extends { multiple: true } ? string[] | undefined : O[K] extends { default: string } ? string : string | undefined;
 };
 
+/** What `--version` and the `version` command print. */
+export const VERSION_LINE = `flux-assets-bootstrap ${packageJson.version}`;
+
 export const EXIT_CONFIG_ERROR = 1;
 export const EXIT_USAGE_ERROR = 2;
 /** EX_SOFTWARE of sysexits.h: a bug of ours, the only failure that prints a stack trace. */
@@ -55,7 +58,7 @@ export async function runCommand<O extends ParseArgsOptionsConfig>(command: Comm
     return 0;
   }
   if (values.version) {
-    console.log(`flux-assets-bootstrap ${packageJson.version}`);
+    console.log(VERSION_LINE);
     return 0;
   }
   try {

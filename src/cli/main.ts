@@ -7,8 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import packageJson from '../../package.json' with { type: 'json' };
-import { type CommandLine, didYouMean, runCommand, usageFailure } from './command-line.ts';
+import { type CommandLine, didYouMean, runCommand, usageFailure, VERSION_LINE } from './command-line.ts';
 import { INIT } from './init.ts';
 import { type OutputFile, synthesize } from './synth.ts';
 
@@ -65,7 +64,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (first === 'init') return runCommand(INIT, rest);
   const command = { name: 'flux-assets-bootstrap', invocation: 'flux-assets-bootstrap' };
   if (first === 'version' && rest.length === 0) {
-    console.log(`flux-assets-bootstrap ${packageJson.version}`);
+    console.log(VERSION_LINE);
     return 0;
   }
   if (first === 'help' && (rest.length === 0 || (rest.length === 1 && (rest[0] === 'synth' || rest[0] === 'init')))) {

@@ -94,7 +94,7 @@ const waitApplied = (commit: string, timeoutMs?: number) =>
   waitReady(admin, `Kustomization to apply ${commit}`, kustomizationPath, (k) => k.status.lastAppliedRevision === `main@sha1:${commit}`, timeoutMs).catch(async (err: Error) => {
     const checks = (await admin.get(kustomizationPath)).spec.healthChecks ?? [];
     const statuses = await Promise.all(checks.map(async (c: any) => {
-      const live = await admin.find(`${c.apiVersion.includes('/') ? '/apis' : '/api'}/${c.apiVersion}/namespaces/${c.namespace}/${resourceOf(c.kind)}/${c.name}`);
+      const live = await admin.find(objectPath(c));
       return `${c.kind} ${c.namespace}/${c.name}: ${live ? JSON.stringify(live.status ?? 'no status') : 'missing'}`;
     }));
     throw new Error(`${err.message}\n${statuses.join('\n')}`);
@@ -199,7 +199,7 @@ test('1. GIVEN dist/dev committed and pushed WHEN only its sync objects are appl
   expect(pods.map((p) => p.status.containerStatuses[0].state.terminated.exitCode)).toEqual([0]);
   // Everything in the folder was applied by kustomize-controller, the sync objects too.
   for (const { obj } of [...d.objects, ...d.gitops]) {
-    const live = await admin.get(`${obj.apiVersion.includes('/') ? '/apis' : '/api'}/${obj.apiVersion}${obj.metadata.namespace ? `/namespaces/${obj.metadata.namespace}` : ''}/${resourceOf(obj.kind)}/${obj.metadata.name}`);
+    const live = await admin.get(objectPath({ ...obj, ...obj.metadata }));
     expect({ object: `${obj.kind}/${obj.metadata.name}`, labels: live.metadata.labels }).toMatchObject({
       object: `${obj.kind}/${obj.metadata.name}`, labels: { 'kustomize.toolkit.fluxcd.io/name': syncName },
     });
@@ -323,6 +323,11 @@ test('4. GIVEN a commit that removes the reader RoleBinding from dist/ THEN the 
   // Healed by Flux's own retries: nothing here asks the HelmRepositories to reconcile.
   await repositoriesReady(d);
 });
+
+/** The API path of an object of dist/ (or a health check's reference to one). */
+function objectPath({ apiVersion, kind, namespace, name }: { apiVersion: string; kind: string; namespace?: string; name: string }): string {
+  return `${apiVersion.includes('/') ? '/apis' : '/api'}/${apiVersion}${namespace ? `/namespaces/${namespace}` : ''}/${resourceOf(kind)}/${name}`;
+}
 
 /** The resource (plural) of a kind in dist/: every one of them is a regular English plural. */
 function resourceOf(kind: string): string {
