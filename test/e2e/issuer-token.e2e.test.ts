@@ -329,8 +329,6 @@ describe('without the admission policy (issuer.admissionPolicy: false)', () => {
     expect((await fluxApply(kubectl, dist, withoutPolicy)).code).toBe(0);
     withoutPolicy.remove();
     await policyInForce(issuer, true);
-    await deleteSecrets();
-    await rerunJob();
   });
 
   test.each(writes.map((w) => [w.row, w.what, w] as const))('GIVEN no policies WHEN the thief tries to %s (%s) THEN the API server answers as the README says', async (_, __, write) => {
