@@ -76,18 +76,35 @@ function approve(kube: Kube, csr: any) {
   return kube.raw('PUT', `${csrsPath}/${csr.metadata.name}/approval`, { ...csr, status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), condition] } });
 }
 
+/** A label selector for exactly `labels`, as a query string. */
+const selectorOf = (labels: Record<string, string>) => `?labelSelector=${encodeURIComponent(Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','))}`;
+
 async function deleteForgedCsrs(): Promise<void> {
-  const selector = encodeURIComponent(Object.entries(forgedLabel).map(([k, v]) => `${k}=${v}`).join(','));
-  await admin.raw('DELETE', `${csrsPath}?labelSelector=${selector}`);
+  await admin.raw('DELETE', `${csrsPath}${selectorOf(forgedLabel)}`);
 }
 
-/** The policy takes effect (or ends) when the API server's informer sees it: ask with a dry run until the answer changes. */
-function policyInForce(issuer: Kube, inForce: boolean): Promise<true> {
-  const probe = csrObject(forged[0]!.spec);
-  return waitFor(`the CSR policy to be ${inForce ? 'in force' : 'gone'}`, async () => {
-    const res = await issuer.raw('POST', `${csrsPath}?dryRun=All`, probe);
-    return (inForce ? res.status === 422 && res.text.includes(policyName) : res.status === 201) || undefined;
-  }, { timeoutMs: 30_000, intervalMs: 500 });
+/**
+ * The policies take effect (or end) when the API server's informer sees each of them, not at once:
+ * ask each with a dry run that only it refuses until every answer has changed.
+ */
+async function policyInForce(issuer: Kube, inForce: boolean): Promise<void> {
+  const probes = [
+    { resource: 'certificatesigningrequests' as const, send: async () => {
+      const res = await issuer.raw('POST', `${csrsPath}?dryRun=All`, csrObject(forged[0]!.spec));
+      return { status: res.status, message: res.text };
+    } },
+    ...['an Opaque Secret of another name', 'spec.suspend'].map((what) => {
+      const write = writes.find((w) => w.what === what)!;
+      return { resource: write.resource, send: () => write.send(issuer, admin) };
+    }),
+  ];
+  for (const { resource, send } of probes) {
+    const name = issuerPolicyName(issuerNs, ISSUER_SERVICE_ACCOUNT_NAME, resource);
+    await waitFor(`the policy ${name} to be ${inForce ? 'in force' : 'gone'}`, async () => {
+      const { status, message } = await send();
+      return (inForce ? status === 422 && message.includes(name) : status < 300) || undefined;
+    }, { timeoutMs: 30_000, intervalMs: 500 });
+  }
 }
 
 /** Whatever the thief's writes need to act on, made as admin: a ServiceAccount bound to cluster-admin in a repository namespace. */
@@ -104,10 +121,9 @@ async function createThiefTargets(): Promise<void> {
 
 async function deleteThiefTargets(): Promise<void> {
   const ns = dist.namespaces.at(-1)!;
-  const selector = `?labelSelector=${encodeURIComponent(Object.entries(THIEF_TARGET_LABEL).map(([k, v]) => `${k}=${v}`).join(','))}`;
   await admin.raw('DELETE', `/api/v1/namespaces/${ns}/serviceaccounts/${ADMIN_SERVICE_ACCOUNT}`);
   await admin.raw('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${ADMIN_SERVICE_ACCOUNT}`);
-  await admin.raw('DELETE', `${csrsPath}${selector}`);
+  await admin.raw('DELETE', `${csrsPath}${selectorOf(THIEF_TARGET_LABEL)}`);
 }
 
 /** The API server's answer to `write` is what `outcome` says: refused by its policy with its message, refused by RBAC, or let through. */
