@@ -9,4 +9,5 @@ export default {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],
+  globalSetup: '<rootDir>/test/global-setup.ts',
 };

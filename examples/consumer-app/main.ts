@@ -20,7 +20,7 @@ const bootstrap = new AssetsBootstrap(chart, 'FluxBootstrap', {
     { name: 'platform-charts', namespace: 'platform', interval: '10m' },
   ],
   certificate: { commonName: 'flux-assets-reader', secretName: 'assets-client-tls' },
-  issuer: { image: 'ghcr.io/example/cert-issuer:1.0.0' },
+  // No issuer image: the issuer's program ships in a ConfigMap and runs on distroless Node 24.
 });
 
 // An auditor may read the charts the way Flux does.

@@ -17,6 +17,9 @@ export const bundleOptions = {
   format: 'cjs',
   target: 'node24',
   logLevel: 'warning',
+  // CommonJS has no import.meta; the issuer program is found from the module's own file.
+  define: { 'import.meta.url': 'importMetaUrl' },
+  banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 
 /**

@@ -6,7 +6,9 @@
 // the code is shaped this way). An installed package runs the bundles it ships (lib/cli/, built by
 // scripts/bundle-cli.mjs when it is packed); a checkout builds them from its sources into
 // node_modules/.cache, under a key that covers everything they are built from, so an edit to src/,
-// imports/ or cert-issuer/src/ or a dependency change rebuilds them once.
+// imports/ or cert-issuer/src/ or a dependency change rebuilds them once. A checkout's synth also
+// rebuilds the issuer program it ships for a config without `issuer.image` when its sources change
+// (cert-issuer/build.mjs); the package ships that program built.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -51,5 +53,6 @@ if (command === 'doctor' || (command === 'help' && rest.length === 1 && rest[0] 
   const { main } = await bundled('doctor');
   process.exitCode = await main(command === 'help' ? ['--help'] : rest);
 } else {
+  if (checkout && !onlyPrints) await (await import('../../cert-issuer/build.mjs')).currentIssuerProgram();
   await bundled('main'); // it reads its command from process.argv, and sets the exit code
 }

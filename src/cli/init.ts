@@ -20,7 +20,6 @@ const ASKED = {
   endpoint: { flag: '--endpoint', question: "API server as Flux and the issuer reach it, host:port (KubePrism's localhost:7445 on Talos)", fallback: undefined },
   namespace: { flag: '--namespace', question: 'Namespace of the assets server and the issuer', fallback: 'flux-assets' },
   'assets-image': { flag: '--assets-image', question: 'Image of the assets server, pinned by tag or digest', fallback: undefined },
-  'issuer-image': { flag: '--issuer-image', question: 'Image of the cert-issuer, pinned by tag or digest', fallback: undefined },
 } as const;
 
 type Asked = keyof typeof ASKED;
@@ -49,7 +48,7 @@ export const INIT: CommandLine<{
   name: 'init',
   invocation: 'flux-assets-bootstrap init',
   usage: `Usage: flux-assets-bootstrap init [--dir DIR] --cluster NAME --endpoint HOST:PORT
-         --assets-image IMAGE --issuer-image IMAGE [--namespace NS]
+         --assets-image IMAGE [--issuer-image IMAGE] [--namespace NS]
          [--repository NAME[=NAMESPACE]]... [--git-url URL]
 
 Makes DIR a fleet repository: clusters/NAME.yaml (checked as synth checks it), .gitignore, a CI
@@ -67,7 +66,8 @@ Options:
   --repository NAME[=NAMESPACE] a Helm repository the assets server serves, in NAMESPACE
                                 (default: the assets namespace); repeat for more (default: charts)
   --assets-image IMAGE          the assets server's image, pinned by tag or digest
-  --issuer-image IMAGE          the cert-issuer's image, pinned by tag or digest
+  --issuer-image IMAGE          the cert-issuer's image, pinned by tag or digest (default: none,
+                                the program ships in a ConfigMap and runs on distroless Node 24)
   --git-url URL                 the fleet repository's URL, for Flux to apply dist/NAME from Git
   -h, --help                    show this help
   --version                     show the version
@@ -87,7 +87,7 @@ flag outside a terminal, a file that exists).`,
   afterConfigError: 'nothing was written',
   run: async (values) => {
     const answers = await complete(values, process.stdin.isTTY ? terminalQuestions() : undefined);
-    const files = scaffold({ ...answers, repositories: values.repository ?? [], gitUrl: values['git-url'] });
+    const files = scaffold({ ...answers, issuerImage: values['issuer-image'], repositories: values.repository ?? [], gitUrl: values['git-url'] });
     const dir = resolve(values.dir);
     const taken = files.filter((file) => existsSync(join(dir, file.path)));
     if (taken.length > 0) throw new UsageError(`${taken.map((file) => join(dir, file.path)).join(', ')} ${taken.length === 1 ? 'exists' : 'exist'} already, and init never overwrites (nothing was written)`);
@@ -142,8 +142,15 @@ interface ScaffoldFile {
   readonly executable?: boolean;
 }
 
+/** What init takes from flags alone: none of it is asked for. */
+interface ScaffoldOptions {
+  readonly issuerImage: string | undefined;
+  readonly repositories: readonly string[];
+  readonly gitUrl: string | undefined;
+}
+
 /** The files init writes, the cluster's config first. */
-export function scaffold(input: Answers & { readonly repositories: readonly string[]; readonly gitUrl: string | undefined }): ScaffoldFile[] {
+export function scaffold(input: Answers & ScaffoldOptions): ScaffoldFile[] {
   const repositories = (input.repositories.length > 0 ? input.repositories : ['charts']).map((repo) => {
     const [name, namespace] = repo.split('=', 2);
     return { name: name!, namespace: namespace || input.namespace };
@@ -155,7 +162,7 @@ export function scaffold(input: Answers & { readonly repositories: readonly stri
     assets: { namespace: input.namespace, name: 'assets', image: input['assets-image'] },
     repositories,
     certificate: { commonName: 'flux-assets-reader', secretName: 'flux-assets-tls' },
-    issuer: { image: input['issuer-image'] },
+    ...(input.issuerImage === undefined ? {} : { issuer: { image: input.issuerImage } }),
     ...(input.gitUrl === undefined ? {} : { flux: { url: input.gitUrl, branch: 'main' } }),
   };
   const header = [

@@ -4,6 +4,7 @@ import { k8s, ServiceAccount } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { FINAL_EXIT_CODES, ISSUER_SERVICE_ACCOUNT_NAME } from '../contract/issuer-api.ts';
 import { ISSUER_ARGS, toIssuerArgs } from '../contract/issuer-flags.ts';
+import { DISTROLESS_NODE_IMAGE } from '../contract/issuer-settings.ts';
 import { ASSETS_FIELDS, BOOTSTRAP } from '../contract/settings.ts';
 import { type Input, object, type Output } from '../contract/settings-schema.ts';
 import { bootstrapPodPlacement, containerResources, POD } from './bootstrap-pod.ts';
@@ -11,6 +12,7 @@ import { CertIssuerAccess } from './cert-issuer-access.ts';
 import { CsrAdmissionPolicy } from './csr-admission-policy.ts';
 import { HelmRepositoryAdmissionPolicy } from './helm-repository-admission-policy.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
+import { issuerProgram } from './issuer-program.ts';
 import { RENEWAL_CRONJOB_NAME } from './names.ts';
 import { settleProps } from './props.ts';
 import { SecretAdmissionPolicy } from './secret-admission-policy.ts';
@@ -35,8 +37,13 @@ const PROPS = object({
 export type CertIssuerProps = Input<typeof PROPS>;
 type Settings = Output<typeof PROPS>;
 
-/** Where the image keeps Node and the bundle (see cert-issuer/Dockerfile). */
-const ISSUER_COMMAND = ['/nodejs/bin/node', '/app/cert-issuer.mjs'];
+/** Where the distroless Node image keeps Node, and the issuer image the bundle (see cert-issuer/Dockerfile). */
+const NODE = '/nodejs/bin/node';
+const IMAGE_PROGRAM = '/app/cert-issuer.mjs';
+/** Without an issuer image: the ConfigMap that holds the program, and where the pod mounts it. */
+const PROGRAM_CONFIG_MAP = 'cert-issuer-program';
+const PROGRAM_MOUNT_DIR = '/opt/cert-issuer';
+const PROGRAM_KEY = 'cert-issuer.mjs';
 const CA_MOUNT_DIR = '/etc/cert-issuer/ca';
 const CA_CONFIG_MAP = 'cert-issuer-api-ca';
 /** Where the issuer reads its token and the cluster CA by default (cert-issuer/src/config.ts). */
@@ -83,9 +90,18 @@ export class CertIssuer extends Construct {
       });
     }
 
+    const program = settings.issuer.image === undefined ? issuerProgram() : undefined;
+    if (program !== undefined) {
+      new k8s.KubeConfigMap(this, 'Program', {
+        metadata: { name: PROGRAM_CONFIG_MAP, namespace: settings.namespace, labels },
+        data: { [PROGRAM_KEY]: program },
+      });
+    }
+
     const jobSpec = issuerJobSpec({ metadata: { labels }, spec: this.podSpec(settings) });
-    // No ttlSecondsAfterFinished: Flux would re-create a deleted Job and run it again.
-    this.jobName = `cert-issuer-${contentHash({ jobSpec, apiCA: settings.apiCA })}`;
+    // No ttlSecondsAfterFinished: Flux would re-create a deleted Job and run it again. The hash
+    // covers what the pod reads from ConfigMaps too, so new code or a new CA runs as a new Job.
+    this.jobName = `cert-issuer-${contentHash({ jobSpec, apiCA: settings.apiCA, program })}`;
     const job = new k8s.KubeJob(this, 'Job', {
       metadata: { name: this.jobName, namespace: settings.namespace, labels },
       spec: jobSpec,
@@ -135,9 +151,13 @@ export class CertIssuer extends Construct {
     if (settings.refreshHelmRepositories.length > 0) new HelmRepositoryAdmissionPolicy(this, 'HelmRepositoryPolicy', scope);
   }
 
-  /** The issuer's pod: on the host network, with its short-lived token, and the CA when the endpoint needs one. */
+  /**
+   * The issuer's pod: on the host network, with its short-lived token, the CA when the endpoint
+   * needs one, and the program from its ConfigMap when no image brings it.
+   */
   private podSpec(settings: Settings): k8s.PodSpec {
     const withCA = settings.apiCA !== undefined;
+    const { image, nodeImage } = settings.issuer;
     const args = toIssuerArgs({
       commonName: settings.certificate.commonName,
       organization: settings.certificate.organization,
@@ -162,9 +182,9 @@ export class CertIssuer extends Construct {
       ...bootstrapPodPlacement(settings),
       containers: [{
         name: ISSUER_SERVICE_ACCOUNT_NAME,
-        image: settings.issuer.image,
+        image: image ?? nodeImage ?? DISTROLESS_NODE_IMAGE,
         imagePullPolicy: 'IfNotPresent',
-        command: ISSUER_COMMAND,
+        command: [NODE, image === undefined ? `${PROGRAM_MOUNT_DIR}/${PROGRAM_KEY}` : IMAGE_PROGRAM],
         args,
         env: [
           { name: 'KUBERNETES_SERVICE_HOST', value: settings.endpoint.serviceHost },
@@ -175,6 +195,7 @@ export class CertIssuer extends Construct {
         volumeMounts: [
           { name: 'api-access', mountPath: TOKEN_MOUNT_DIR, readOnly: true },
           ...(withCA ? [{ name: 'api-ca', mountPath: CA_MOUNT_DIR, readOnly: true }] : []),
+          ...(image === undefined ? [{ name: 'program', mountPath: PROGRAM_MOUNT_DIR, readOnly: true }] : []),
         ],
       }],
       volumes: [
@@ -188,6 +209,7 @@ export class CertIssuer extends Construct {
           },
         },
         ...(withCA ? [{ name: 'api-ca', configMap: { name: CA_CONFIG_MAP } }] : []),
+        ...(image === undefined ? [{ name: 'program', configMap: { name: PROGRAM_CONFIG_MAP } }] : []),
       ],
     };
   }

@@ -11,6 +11,9 @@ import { DNS_LABEL, SECRET_NAME } from './names.ts';
 import { resourcesField } from './resources.ts';
 import { boolean, integer, oneOf, optional, required, text } from './settings-schema.ts';
 
+/** The official distroless Node 24 image the issuer program runs on without an image of its own. */
+export const DISTROLESS_NODE_IMAGE = 'gcr.io/distroless/nodejs24-debian12:nonroot';
+
 /** How often Flux re-reads a source or checks a release, unless a setting says otherwise. */
 export const FLUX_INTERVAL = '5m';
 
@@ -29,7 +32,9 @@ export const CERTIFICATE_FIELDS = {
 };
 
 export const ISSUER_FIELDS = {
-  image: required(text(PINNED_IMAGE), 'The cert-issuer image built from `cert-issuer/Dockerfile`, pinned.'),
+  image: optional(text(PINNED_IMAGE), 'The cert-issuer image built from `cert-issuer/Dockerfile`, pinned (see [The cert-issuer Job](#the-cert-issuer-job)).', undefined, 'none: the program ships in the ConfigMap `cert-issuer-program` and runs on `issuer.nodeImage`'),
+  // No fallback value: a filled-in `issuer` with an `image` added must not hold both.
+  nodeImage: optional(text(PINNED_IMAGE), 'The Node 24 image the program runs on when there is no `issuer.image`: distroless, Node at `/nodejs/bin/node`. Pin it by digest (`…:nonroot@sha256:<digest>`) for a mirror or to freeze it.', undefined, `\`${DISTROLESS_NODE_IMAGE}\` without \`issuer.image\``),
   // Below 30 s a slow controller-manager fails the Job for nothing.
   timeoutSeconds: optional(integer({ min: 30, max: 3600 }), 'Deadline of one issuer run, the wait for the signer and API retries included (30–3600).', 300),
   // Four times a day, off the full hour that other CronJobs crowd.

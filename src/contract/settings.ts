@@ -104,7 +104,9 @@ export const RELEASE_FIELDS = {
 
 export const ASSETS = object(ASSETS_FIELDS);
 export const CERTIFICATE = object(CERTIFICATE_FIELDS);
-export const ISSUER = object(ISSUER_FIELDS);
+export const ISSUER = object(ISSUER_FIELDS, [
+  { when: { field: 'image', is: 'present' }, then: { field: 'nodeImage', is: 'absent' }, message: 'must be absent when issuer.image is set: that image brings its own Node' },
+]);
 export const FLUX = object(FLUX_FIELDS);
 export const RELEASE = object(RELEASE_FIELDS);
 
@@ -123,7 +125,7 @@ const BOOTSTRAP_SECTIONS = {
   assets: required(ASSETS, 'The in-cluster HTTP server that Flux reads charts from through the pod proxy.'),
   repositories: required(REPOSITORIES, 'The Helm repositories the assets server serves, one HelmRepository each.'),
   certificate: required(CERTIFICATE, "Flux's client certificate and the Secret that holds it."),
-  issuer: required(ISSUER, 'The Job and CronJob that issue and renew the certificate.'),
+  issuer: optional(ISSUER, 'The Job and CronJob that issue and renew the certificate.', ISSUER.fill({})),
   ...POD_FIELDS,
   existingNamespaces: EXISTING_NAMESPACES,
 };

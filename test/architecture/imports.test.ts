@@ -6,12 +6,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Each part's folder and the folders (besides its own) whose files it may import. */
+/** Each part's folder and the folders or files (besides its own) it may import. */
 const PARTS: Record<string, readonly string[]> = {
   'src/contract': [],
   'src/constructs': ['src/contract', 'imports'],
   'src/config': ['src/contract'],
-  'src/cli': ['src/config', 'src/constructs', 'src/contract'],
+  'src/cli': ['src/config', 'src/constructs', 'src/contract', 'cert-issuer/build.mjs'],
   'src/doctor': ['src/cli', 'src/config', 'src/constructs', 'src/contract', 'cert-issuer/src'],
   'cert-issuer/src': ['src/contract'],
 };
@@ -33,7 +33,7 @@ describe('GIVEN the source folders', () => {
     const files = sourceFiles(part);
     expect(files.length).toBeGreaterThan(0);
     const outside = files.flatMap((file) => projectImports(file)
-      .filter((target) => ![part, ...allowed].some((folder) => target.startsWith(`${folder}/`)) && target !== 'package.json')
+      .filter((target) => ![part, ...allowed].some((path) => target === path || target.startsWith(`${path}/`)) && target !== 'package.json')
       .map((target) => `${file} -> ${target}`));
     expect(outside).toEqual([]);
   });

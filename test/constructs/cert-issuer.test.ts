@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { parseIssuerArgs } from '../../src/contract/issuer-flags.ts';
 import { ApiEndpoint } from '../../src/contract/api-endpoint.ts';
 import { CertIssuer, type CertIssuerProps } from '../../src/constructs/cert-issuer.ts';
+import { ISSUER_PROGRAM_FILE } from '../../src/constructs/issuer-program.ts';
 import { ISSUER_IMAGE, kinds, type Manifest, only, synth } from './synth.ts';
 
 const required = {
@@ -102,6 +104,40 @@ describe('CertIssuer', () => {
     expect(only(manifests, 'ConfigMap').metadata.name).toBe('cert-issuer-api-ca');
     expect(argsOf(manifests).caFile).toBe('/etc/cert-issuer/ca/ca.crt');
     expect(only(manifests, 'Job').metadata.name).not.toBe(only(issuer().manifests, 'Job').metadata.name);
+  });
+
+  describe('GIVEN no issuer image', () => {
+    const withImage = issuer();
+    const { manifests } = issuer({ issuer: { image: undefined } });
+    const container = podOf(manifests).containers[0];
+
+    test('WHEN synthesized THEN the bundle ships in a ConfigMap, byte for byte, and runs on the distroless Node image', () => {
+      expect(only(manifests, 'ConfigMap').metadata.name).toBe('cert-issuer-program');
+      expect(only(manifests, 'ConfigMap').data).toEqual({ 'cert-issuer.mjs': readFileSync(ISSUER_PROGRAM_FILE, 'utf8') });
+      expect(container.image).toBe('gcr.io/distroless/nodejs24-debian12:nonroot');
+      expect(container.command).toEqual(['/nodejs/bin/node', '/opt/cert-issuer/cert-issuer.mjs']);
+    });
+
+    test('WHEN synthesized THEN the pod mounts the ConfigMap read-only where the command reads it, beside the token', () => {
+      expect(container.volumeMounts).toContainEqual({ name: 'program', mountPath: '/opt/cert-issuer', readOnly: true });
+      expect(podOf(manifests).volumes).toContainEqual({ name: 'program', configMap: { name: 'cert-issuer-program' } });
+      expect(podsOf(manifests)[1]).toEqual(podOf(manifests));
+    });
+
+    test('WHEN synthesized THEN the args, token and hardening are those of the Job with an image', () => {
+      const other = podOf(withImage.manifests);
+      expect(container.args).toEqual(other.containers[0].args);
+      expect(container.securityContext).toEqual(other.containers[0].securityContext);
+      expect(podOf(manifests).securityContext).toEqual(other.securityContext);
+      expect(podOf(manifests).volumes[0]).toEqual(other.volumes[0]);
+      expect(only(withImage.manifests, 'Job').spec.template.spec.containers[0].command).toEqual(['/nodejs/bin/node', '/app/cert-issuer.mjs']);
+      expect(kinds(withImage.manifests)).not.toContain('ConfigMap');
+    });
+
+    test('WHEN a Node image pinned by digest is given THEN the Job and the CronJob run on it', () => {
+      const pinned = `gcr.io/distroless/nodejs24-debian12:nonroot@sha256:${'0'.repeat(64)}`;
+      for (const pod of podsOf(issuer({ issuer: { image: undefined, nodeImage: pinned } }).manifests)) expect(pod.containers[0].image).toBe(pinned);
+    });
   });
 
   test('GIVEN HelmRepositories to refresh WHEN synthesized THEN the issuer may only patch those, in their namespace only, under their admission policy', () => {

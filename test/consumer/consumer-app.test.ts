@@ -44,12 +44,12 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('GIVEN the packed package', () => {
-  test('WHEN its files are listed THEN it holds the library (the constructs and the contract), the bundled command line, the schema, the reference assets image and the LICENSE, and no code of the Job', () => {
+  test("WHEN its files are listed THEN it holds the library (the constructs and the contract), the bundled command line, the schema, the Job's program as one bundle, the reference assets image and the LICENSE", () => {
     const code = packedFiles.filter((path) => path.startsWith('lib/'));
     expect(code).toContain('lib/src/index.js');
     expect(code.filter((path) => !/^lib\/(src\/(constructs|contract)\/|src\/index\.|imports\/)/.test(path))).toEqual(['lib/cli/doctor.cjs', 'lib/cli/main.cjs']);
     expect(packedFiles.filter((path) => !path.startsWith('lib/')).sort()).toEqual([
-      'LICENSE', 'README.md', 'assets-image/Dockerfile', 'assets-image/build-repos.sh', 'assets-image/server.mjs', 'package.json', 'schema/cluster-config.schema.json', 'src/cli/bundle.mjs', 'src/cli/cli.mjs',
+      'LICENSE', 'README.md', 'assets-image/Dockerfile', 'assets-image/build-repos.sh', 'assets-image/server.mjs', 'cert-issuer/build/cert-issuer.mjs', 'package.json', 'schema/cluster-config.schema.json', 'src/cli/bundle.mjs', 'src/cli/cli.mjs',
     ]);
     expect(packageJson.bin).toEqual({ 'flux-assets-bootstrap': 'src/cli/cli.mjs' });
   });
@@ -89,6 +89,11 @@ describe('GIVEN the consumer app with the packed package installed', () => {
       expect(manifests.filter((m) => m.kind === 'Job')).toHaveLength(1);
     });
 
+    test('THEN without an issuer image the Job runs the program the package ships, from a ConfigMap', () => {
+      expect(find('ConfigMap', 'cert-issuer-program')?.data).toEqual({ 'cert-issuer.mjs': readFileSync(join(repo, 'cert-issuer/build/cert-issuer.mjs'), 'utf8') });
+      expect(manifests.find((m) => m.kind === 'Job')?.spec.template.spec.containers[0].image).toBe('gcr.io/distroless/nodejs24-debian12:nonroot');
+    });
+
     test('THEN each HelmRepository reads through the pod proxy of the endpoint the app gave', () => {
       expect(find('HelmRepository', 'platform-charts')?.spec).toEqual({
         url: 'https://localhost:7445/api/v1/namespaces/platform/pods/assets-0/proxy/repos/platform-charts',
@@ -110,7 +115,7 @@ describe('GIVEN the consumer app with the packed package installed', () => {
 describe('GIVEN an empty folder outside the repository with only the tarball installed', () => {
   const fleet = join(work, 'fleet');
   const bin = (...args: string[]) => spawnSync(join(fleet, 'node_modules/.bin/flux-assets-bootstrap'), args, { cwd: fleet, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
-  const initFlags = ['--cluster', 'edge-1', '--endpoint', 'localhost:7445', '--assets-image', 'ghcr.io/acme/assets:1.0.0', '--issuer-image', 'ghcr.io/acme/cert-issuer:0.1.0', '--repository', 'system=cozy-system', '--repository', 'apps'];
+  const initFlags = ['--cluster', 'edge-1', '--endpoint', 'localhost:7445', '--assets-image', 'ghcr.io/acme/assets:1.0.0', '--repository', 'system=cozy-system', '--repository', 'apps'];
   const distFiles = () => readdirSync(join(fleet, 'dist/edge-1')).sort();
 
   beforeAll(() => {
@@ -163,9 +168,11 @@ describe('GIVEN an empty folder outside the repository with only the tarball ins
         run('npm', ['run', '--silent', 'synth'], fleet);
       }, 30_000);
 
-      test('THEN dist/edge-1 holds the bootstrap and its kustomization', () => {
+      test('THEN dist/edge-1 holds the bootstrap and its kustomization, with the issuer program the package ships', () => {
         expect(distFiles()).toContain('kustomization.yaml');
         expect(distFiles().filter((file) => file.includes('statefulset'))).toEqual(['10-statefulset-flux-assets-assets.yaml']);
+        const program = parse(readFileSync(join(fleet, 'dist/edge-1/08-configmap-flux-assets-cert-issuer-program.yaml'), 'utf8'));
+        expect(program.data).toEqual({ 'cert-issuer.mjs': readFileSync(join(repo, 'cert-issuer/build/cert-issuer.mjs'), 'utf8') });
       });
 
       test('THEN a changed field, synthesized again, moves the assets server and nothing of the old one stays', () => {

@@ -1,4 +1,5 @@
-// Day 2 on the real control plane: the doctor, every state the Secret can be found in, a CA
+// Day 2 on the real control plane: the doctor, every state the Secret can be found in (with the
+// program from its ConfigMap and from an issuer image), a CA
 // change and an image change applied the way Flux applies them, a denied CSR, a leftover CSR,
 // two issuers at once, a signer that does not sign, an apiserver crash mid-wait, and the renewal
 // CronJob crossing the deadline of a short-lived certificate.
@@ -119,7 +120,29 @@ test('doctor: on a healthy bootstrap every check passes and it exits 0', async (
 
 // ---- the Secret in every state it can be found in ------------------------------------------------
 
-describe('the Job on each state of the Secret', () => {
+/** The issuer image the variants run: the simulated runtime has the bundle at its /app/cert-issuer.mjs. */
+const issuerImage = 'ghcr.io/example/flux-assets-bootstrap/cert-issuer:0.1.1';
+
+// dist/dev runs the program from its ConfigMap on distroless Node; the variant runs it from an
+// issuer image. Each must issue, renew and keep alike.
+describe.each([['its ConfigMap', undefined], ['an issuer image', issuerImage]])('the Job on each state of the Secret, its program from %s', (_from, image) => {
+  let of = dist;
+  let variant: Awaited<ReturnType<typeof synthVariant>> | undefined;
+  beforeAll(async () => {
+    if (image === undefined) return;
+    variant = await synthVariant((c) => { c.issuer.image = image; });
+    of = variant;
+    expect(variant.job.spec.template.spec.containers[0].image).toBe(image);
+    expect((await fluxApply(kubectl, variant, dist)).code).toBe(0);
+    expect(condition(await jobEnd(admin, state, issuerNs, variant.job.metadata.name), 'Complete')?.status).toBe('True');
+  });
+  afterAll(async () => {
+    if (variant === undefined) return;
+    expect((await fluxApply(kubectl, dist, variant)).code).toBe(0);
+    variant.remove();
+    expect(condition(await jobEnd(admin, state, issuerNs, dist.job.metadata.name), 'Complete')?.status).toBe('True');
+  });
+
   const key = rsaKey();
   const otherCa = makeCa('fab-e2e-other-ca');
   const year = { notBefore: new Date(Date.now() - day), notAfter: new Date(Date.now() + 365 * day) };
@@ -135,7 +158,7 @@ describe('the Job on each state of the Secret', () => {
   test('GIVEN a valid Secret WHEN the Job runs again THEN it is a no-op that writes nothing', async () => {
     const before = await secrets();
     const auditFrom = statSync(state.auditLog).size;
-    const job = await rerunJob();
+    const job = await rerunJob(of);
     expect(condition(job, 'Complete')?.status).toBe('True');
     const after = await secrets();
     for (const ns of dist.namespaces) expect(after.get(ns).metadata.resourceVersion).toBe(before.get(ns).metadata.resourceVersion);
@@ -145,7 +168,7 @@ describe('the Job on each state of the Secret', () => {
   test.each(planted)('GIVEN a Secret with %s WHEN the Job runs THEN it is replaced by a fresh certificate', async (_state, files) => {
     const bad = files();
     await plantSecrets(bad);
-    const job = await rerunJob();
+    const job = await rerunJob(of);
     expect(condition(job, 'Complete')?.status).toBe('True');
     const cert = await expectHealthySecrets();
     expect(cert.tls.cert.toString()).not.toBe(bad.tlsCrt);
@@ -158,7 +181,7 @@ describe('the Job on each state of the Secret', () => {
 
 describe('GitOps: server-side apply plus prune of a new synth', () => {
   test('GIVEN a new issuer image WHEN the new dist is applied and the old one pruned THEN no immutable error, no stale Job, and the new Job is a no-op', async () => {
-    const next = await synthVariant((c) => { c.issuer.image = 'ghcr.io/example/flux-assets-bootstrap/cert-issuer:0.1.1'; });
+    const next = await synthVariant((c) => { c.issuer.image = issuerImage; });
     try {
       const oldJob = dist.job.metadata.name as string;
       const newJob = next.job.metadata.name as string;
@@ -167,12 +190,13 @@ describe('GitOps: server-side apply plus prune of a new synth', () => {
 
       const applied = await fluxApply(kubectl, next, dist);
       expect({ code: applied.code, stderr: applied.stderr }).toEqual({ code: 0, stderr: '' });
-      expect(applied.pruned).toEqual([`Job/${oldJob}`]);
+      // The program's ConfigMap goes with the Job that read it: the image brings the program.
+      expect(applied.pruned.sort()).toEqual(['ConfigMap/cert-issuer-program', `Job/${oldJob}`]);
       await waitFor('the pruned Job and its pods to be gone', async () =>
         !(await admin.find(`/apis/batch/v1/namespaces/${issuerNs}/jobs/${oldJob}`)) && (await jobPods(admin, issuerNs, oldJob)).length === 0 ? true : undefined);
       const job = await jobEnd(admin, state, issuerNs, newJob);
       expect(condition(job, 'Complete')?.status).toBe('True');
-      expect(job.spec.template.spec.containers[0].image).toBe('ghcr.io/example/flux-assets-bootstrap/cert-issuer:0.1.1');
+      expect(job.spec.template.spec.containers[0].image).toBe(issuerImage);
       expect(writesSince(auditFrom).filter((w) => w.includes('/secrets') || w.includes('certificatesigningrequests'))).toEqual([]);
 
       // Re-applying the unchanged revision leaves the finished Job alone: no new pod, no write.

@@ -136,8 +136,9 @@ const validConfig = fc.record({
     expirationSeconds: optionalField(fc.integer(range(CERTIFICATE_FIELDS.expirationSeconds.schema.json))),
     keyBits: optionalField(fc.constantFrom(...KEY_BITS)),
   }),
+  // The program in an issuer image, or in a ConfigMap run on a Node image.
+  issuerProgram: fc.oneof(fc.record({ image }), fc.record({ nodeImage: optionalField(image) })),
   issuer: fc.record({
-    image,
     timeoutSeconds: optionalField(fc.integer(range(ISSUER_FIELDS.timeoutSeconds.schema.json))),
     renewalSchedule: optionalField(schedule),
     admissionPolicy: optionalField(fc.boolean()),
@@ -154,7 +155,7 @@ const validConfig = fc.record({
   // A repository without its own namespace lives beside the server, the common case.
   repositories: c.repositories.map((repo) => ({ ...repo, namespace: repo.namespace ?? c.assetsNamespace })),
   certificate: c.certificate,
-  issuer: c.issuer,
+  issuer: { ...c.issuerProgram, ...c.issuer },
   tolerations: c.tolerations,
   nodeSelector: c.nodeSelector,
   priorityClassName: c.priorityClassName,
@@ -182,7 +183,7 @@ const fieldPaths = [
   ['assets', 'resources'], ['assets', 'resources', 'requests', 'cpu'], ['assets', 'resources', 'limits', 'memory'],
   ['repositories'], ['repositories', 0], ['repositories', 0, 'name'], ['repositories', 0, 'namespace'], ['repositories', 0, 'interval'],
   ['certificate', 'commonName'], ['certificate', 'secretName'], ['certificate', 'expirationSeconds'], ['certificate', 'keyBits'],
-  ['issuer', 'image'], ['issuer', 'timeoutSeconds'], ['issuer', 'renewalSchedule'], ['issuer', 'admissionPolicy'],
+  ['issuer'], ['issuer', 'image'], ['issuer', 'nodeImage'], ['issuer', 'timeoutSeconds'], ['issuer', 'renewalSchedule'], ['issuer', 'admissionPolicy'],
   ['issuer', 'resources', 'requests'], ['issuer', 'resources', 'requests', 'memory'], ['issuer', 'resources', 'limits', 'cpu'],
   ['tolerations'], ['tolerations', 0], ['tolerations', 0, 'key'], ['tolerations', 0, 'operator'], ['tolerations', 0, 'value'],
   ['tolerations', 0, 'effect'], ['tolerations', 0, 'tolerationSeconds'],

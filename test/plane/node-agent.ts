@@ -10,12 +10,14 @@
 //  - the assets pod (cozystack-assets-0 serving the assets port, in any namespace): its container
 //    is the static file server global setup already started in the network namespace, so the
 //    agent only reports it Running and Ready;
-//  - a pod whose command is the cert-issuer image's node + bundle: the agent materialises its
-//    volumes (a TokenRequest-bound ServiceAccount token, kube-root-ca.crt, the namespace), then
-//    runs the local Node 24 and cert-issuer/build/cert-issuer.mjs with the pod's exact command, args
-//    and env, as the image's user, with the volumes bind-mounted at their mountPaths in a private
-//    mount namespace (container.sh). The exit code becomes the pod phase, so the Job controller
-//    completes or fails the Job the real way;
+//  - a pod whose command is Node at the distroless path: the agent materialises its volumes (a
+//    TokenRequest-bound ServiceAccount token, kube-root-ca.crt, the namespace, ConfigMaps such as
+//    the issuer program's), then runs the pod's exact command, args and env, as the image's user,
+//    with the volumes bind-mounted at their mountPaths in a private mount namespace (container.sh)
+//    and the image's own files in place: the local Node 24 for any image, and for a cert-issuer
+//    image also its bundle, cert-issuer/build/cert-issuer.mjs. The stock distroless Node image has
+//    Node alone, so a pod on it runs the program its ConfigMap volume holds. The exit code becomes
+//    the pod phase, so the Job controller completes or fails the Job the real way;
 //  - a pod that is not hostNetwork never starts (no CNI); any other image is reported as an
 //    image the simulated runtime does not have.
 //
@@ -33,13 +35,16 @@ const asScheduler = Kube.fromKubeconfig(state.kubeconfigs.scheduler);
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '../..');
 
-// The cert-issuer image (contract: distroless Node 24, bundle at /app/cert-issuer.mjs, uid 65532),
-// mapped to the local files that stand for it. They are bind-mounted under imageRoot.
+// The images' files (distroless Node 24 at /nodejs/bin/node, uid 65532; a cert-issuer image adds its
+// bundle at /app/cert-issuer.mjs), mapped to the local files that stand for them. They are
+// bind-mounted under imageRoot.
 const imageRoot = '/run/fab-image';
-const imageFiles: Record<string, string> = {
-  '/nodejs/bin/node': process.execPath,
-  '/app/cert-issuer.mjs': join(repoRoot, 'cert-issuer/build/cert-issuer.mjs'),
-};
+const distrolessNode = /(^|\/)distroless\/nodejs24-debian12([:@]|$)/;
+function imageFiles(image: string): Record<string, string> {
+  const node = { '/nodejs/bin/node': process.execPath };
+  if (distrolessNode.test(image)) return node;
+  return { ...node, '/app/cert-issuer.mjs': join(repoRoot, 'cert-issuer/build/cert-issuer.mjs') };
+}
 const imageUser = 65532;
 const imagePath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -196,19 +201,20 @@ async function startPod(pod: any): Promise<void> {
 async function runContainer(pod: any, container: any): Promise<void> {
   const { uid, name, namespace } = pod.metadata;
   if (pod.spec.restartPolicy !== 'Never') throw new Error(`restartPolicy ${pod.spec.restartPolicy} is not simulated (only Never)`);
-  for (const file of Object.values(imageFiles)) {
+  const files = imageFiles(container.image);
+  for (const file of Object.values(files)) {
     if (!existsSync(file)) throw new Error(`${file} is missing (run npm run build:job)`);
   }
   const podDir = join(state.stateDir, 'pods', uid);
   mkdirSync(podDir, { recursive: true, mode: 0o755 });
   const mounts = [
-    ...Object.entries(imageFiles).map(([inImage, local]) => [local, imageRoot + inImage]),
+    ...Object.entries(files).map(([inImage, local]) => [local, imageRoot + inImage]),
     ...(await materialiseVolumes(pod, container, podDir)),
   ];
   const mountsFile = join(podDir, 'mounts');
   writeFileSync(mountsFile, mounts.map((m) => m.join('\t') + '\n').join(''));
 
-  const command = (container.command as string[]).map((p) => (p in imageFiles ? imageRoot + p : p));
+  const command = (container.command as string[]).map((p) => (p in files ? imageRoot + p : p));
   const args = (container.args ?? []) as string[];
   const sc = { ...pod.spec.securityContext, ...container.securityContext };
   const uidToRun = String(sc.runAsUser ?? imageUser);

@@ -76,16 +76,19 @@ export function e2eContext() {
   const kubectl = (...args: string[]) => run(state.kubectl, args, { env: kubeEnv });
   const issuerNs = dist.job.metadata.namespace as string;
   const secretPath = (ns: string, name = dist.secretName) => `/api/v1/namespaces/${ns}/secrets/${name}`;
-  /** What Flux does once a finished Job is gone: the Job (and its pods) deleted, its manifest applied again; not waited for. */
-  const recreateJob = async (fieldManager = 'kustomize-controller'): Promise<void> => {
-    await deleteJob(admin, issuerNs, dist.job.metadata.name);
-    const apply = await kubectl('apply', '--server-side', `--field-manager=${fieldManager}`, '-f', dist.jobFile);
-    if (apply.code !== 0) throw new Error(`apply ${dist.jobFile}: ${apply.stderr}`);
+  /**
+   * What Flux does once a finished Job is gone: the Job (and its pods) deleted, its manifest applied
+   * again; not waited for. The Job of dist/dev, or of `of`, a variant applied in its place.
+   */
+  const recreateJob = async (fieldManager = 'kustomize-controller', of: Dist = dist): Promise<void> => {
+    await deleteJob(admin, issuerNs, of.job.metadata.name);
+    const apply = await kubectl('apply', '--server-side', `--field-manager=${fieldManager}`, '-f', of.jobFile);
+    if (apply.code !== 0) throw new Error(`apply ${of.jobFile}: ${apply.stderr}`);
   };
   /** Flux's re-run of a finished Job: delete it, apply its manifest again, wait for the outcome. */
-  const rerunJob = async (): Promise<any> => {
-    await recreateJob();
-    return jobEnd(admin, state, issuerNs, dist.job.metadata.name);
+  const rerunJob = async (of: Dist = dist): Promise<any> => {
+    await recreateJob(undefined, of);
+    return jobEnd(admin, state, issuerNs, of.job.metadata.name);
   };
   const deleteSecrets = async (): Promise<void> => {
     for (const ns of dist.namespaces) await admin.raw('DELETE', secretPath(ns));
@@ -128,6 +131,7 @@ export async function synthVariant(edit: (config: any) => void, files: Record<st
   const clusters = join(root, 'clusters');
   mkdirSync(clusters);
   const config = parse(readFileSync(join(repoRoot, 'clusters/dev.yaml'), 'utf8'));
+  config.issuer ??= {}; // every section there for `edit` to change
   edit(config);
   writeFileSync(join(clusters, 'dev.yaml'), stringify(config));
   for (const [name, content] of Object.entries(files)) writeFileSync(join(clusters, name), content);

@@ -8,9 +8,10 @@ import { parse, stringify } from 'yaml';
 
 export const devText = readFileSync('clusters/dev.yaml', 'utf8');
 
-/** The dev config with `change` applied to its parsed form. */
+/** The dev config with `change` applied to its parsed form; its sections are all there to change. */
 export function devWith(change: (config: any) => void): string {
   const config = parse(devText);
+  config.issuer ??= {};
   change(config);
   return stringify(config);
 }
@@ -56,6 +57,8 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
   // Images, as the container runtime parses them.
   { what: 'an unpinned assets image', text: devWith((c) => { c.assets.image = 'ghcr.io/cozystack/assets'; }), message: `${file}: assets.image: must be an image reference pinned by digest` },
   { what: 'an issuer image on the latest tag', text: devWith((c) => { c.issuer.image = 'ghcr.io/example/cert-issuer:latest'; }), message: `${file}: issuer.image: must be an image reference pinned by digest (name@sha256:<64 hex>) or by a tag other than "latest"` },
+  { what: 'a Node image on the latest tag', text: devWith((c) => { c.issuer.nodeImage = 'gcr.io/distroless/nodejs24-debian12:latest'; }), message: `${file}: issuer.nodeImage: must be an image reference pinned by digest` },
+  { what: 'a Node image beside an issuer image, which brings its own Node', text: devWith((c) => { c.issuer.image = 'ghcr.io/example/cert-issuer:0.1.0'; c.issuer.nodeImage = 'gcr.io/distroless/nodejs24-debian12:nonroot'; }), message: `${file}: issuer.nodeImage: must be absent when issuer.image is set: that image brings its own Node` },
   { what: 'an image with an uppercase repository the runtime cannot pull', text: devWith((c) => { c.assets.image = 'ghcr.io/Cozystack/assets:v1'; }), message: `${file}: assets.image: must be an image reference` },
   { what: 'an image with a space', text: devWith((c) => { c.issuer.image = 'ghcr.io/example/cert-issuer: 0.1.0'; }), message: `${file}: issuer.image: must be an image reference` },
   { what: 'an image with a registry login', text: devWith((c) => { c.assets.image = 'robot:s3cr3t-pull-token@registry.example.org/cozystack/assets:v1'; }), message: `${file}: assets.image: must be an image reference`, secret: 's3cr3t-pull-token' },

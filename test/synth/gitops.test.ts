@@ -1,15 +1,13 @@
 // The GitOps objects a cluster config synthesizes: the Flux sync of its own folder and the
 // HelmReleases from the assets repositories.
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { parseClusterConfig } from '../../src/config/cluster-config.ts';
 import { renderCluster } from '../../src/cli/synth.ts';
-import { devText } from './bad-configs.ts';
+import { devWith } from './bad-configs.ts';
 
 /** The manifests synthesized from the dev example with `change` applied to its parsed form. */
 function synthDev(change: (config: any) => void = () => undefined): any[] {
-  const config = parse(devText);
-  change(config);
-  const files = renderCluster(parseClusterConfig('clusters/dev.yaml', stringify(config)));
+  const files = renderCluster(parseClusterConfig('clusters/dev.yaml', devWith(change)));
   return files.filter((file) => !file.path.endsWith('/kustomization.yaml')).map((file) => parse(file.content));
 }
 

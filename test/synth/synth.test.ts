@@ -172,7 +172,8 @@ describe('GIVEN the dev cluster', () => {
       { name: 'KUBERNETES_SERVICE_HOST', value: 'localhost' },
       { name: 'KUBERNETES_SERVICE_PORT', value: '7445' },
     ]);
-    expect(container.command).toEqual(['/nodejs/bin/node', '/app/cert-issuer.mjs']);
+    // The example has no issuer image: its program comes from a ConfigMap.
+    expect(container.command).toEqual(['/nodejs/bin/node', '/opt/cert-issuer/cert-issuer.mjs']);
     expect(container.args).toEqual([
       'ensure',
       '--common-name=cozystack-assets-reader',
@@ -202,7 +203,7 @@ describe('GIVEN the dev cluster\'s issuer token', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
   });
 
-  test('THEN the pod mounts one projected volume, a 10-minute token and the cluster CA, where the issuer reads them', () => {
+  test('THEN the pod mounts one projected volume, a 10-minute token and the cluster CA, where the issuer reads them, and its program', () => {
     expect(pod.volumes).toEqual([{
       name: 'api-access',
       projected: {
@@ -211,8 +212,11 @@ describe('GIVEN the dev cluster\'s issuer token', () => {
           { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
         ],
       },
-    }]);
-    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }]);
+    }, { name: 'program', configMap: { name: 'cert-issuer-program' } }]);
+    expect(pod.containers[0].volumeMounts).toEqual([
+      { name: 'api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+      { name: 'program', mountPath: '/opt/cert-issuer', readOnly: true },
+    ]);
     expect(parseCommand(pod.containers[0].args, { KUBERNETES_SERVICE_HOST: 'localhost', KUBERNETES_SERVICE_PORT: '7445' })).toMatchObject({
       config: { cluster: { kind: 'in-cluster', serviceAccountDir: '/var/run/secrets/kubernetes.io/serviceaccount' } },
     });

@@ -22,7 +22,7 @@ beforeAll(() => {
 
 const initWorkflow = join(scratch, 'init-workflow.yml');
 writeFileSync(initWorkflow, scaffold({
-  cluster: 'edge-1', endpoint: 'localhost:7445', namespace: 'flux-assets', 'assets-image': 'ghcr.io/acme/assets:1.0.0', 'issuer-image': 'ghcr.io/acme/cert-issuer:0.1.0', repositories: [], gitUrl: undefined,
+  cluster: 'edge-1', endpoint: 'localhost:7445', namespace: 'flux-assets', 'assets-image': 'ghcr.io/acme/assets:1.0.0', issuerImage: undefined, repositories: [], gitUrl: undefined,
 }).find((file) => file.path.startsWith('.github/workflows/'))!.content);
 const workflows = [
   ...readdirSync(join(repo, '.github/workflows')).map((name) => join(repo, '.github/workflows', name)),
