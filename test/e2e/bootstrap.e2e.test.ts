@@ -31,6 +31,12 @@ const runJobToEnd = () => jobEnd(admin, state, issuerNs, jobName);
 
 afterAll(() => admin.close());
 
+test("0. kubectl apply -f of the folder (a server-side dry run here) exits 1 on its kustomization.yaml, as the README warns", async () => {
+  const res = await kubectl('apply', '-f', `${dist.dir}/`, '--dry-run=server');
+  expect(res.code).toBe(1);
+  expect(res.stderr).toContain('kustomization.yaml');
+});
+
 test('1. kubectl apply --server-side of dist/dev (without its GitOps objects) is accepted in full', async () => {
   const res = await kubectl('apply', '--server-side', '--field-manager=flux-assets-bootstrap-e2e', '-k', dist.dir, ...bootstrapOnly, '-o', 'name');
   expect(res.stderr).toBe('');

@@ -482,6 +482,8 @@ describe('doctor on a broken bootstrap', () => {
     // The advice works.
     expect((await kubectl('-n', issuerNs, 'create', 'job', '--from=cronjob/cert-issuer-renewal', 'cert-issuer-now')).code).toBe(0);
     expect(condition(await jobEnd(admin, state, issuerNs, 'cert-issuer-now'), 'Complete')?.status).toBe('True');
+    // Where the README sends an operator to see a Job's outcome.
+    expect((await kubectl('-n', issuerNs, 'get', 'jobs')).stdout).toMatch(/^cert-issuer-now\s.*\b1\/1\b/m);
     await deleteJob(admin, issuerNs, 'cert-issuer-now');
     expect((await doctor()).code).toBe(0);
   });
