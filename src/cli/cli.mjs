@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The command line: `flux-assets-bootstrap [synth] [options]` (what `npm run synth` runs),
-// `flux-assets-bootstrap doctor --cluster <name>`, `version` and `help`. Each runs from an esbuild
+// `doctor --cluster <name>`, `status`, `init`, `version` and `help`. Each runs from an esbuild
 // bundle, with V8's compiled code of an earlier run beside it (src/cli/bundle.mjs): one bundled
 // file loads far faster than cdk8s-plus with TypeScript compiled on every run (BENCHMARKS.md, Why
 // the code is shaped this way). An installed package runs the bundles it ships (lib/cli/, built by
@@ -49,9 +49,11 @@ async function bundled(entry) {
 }
 
 const [command, ...rest] = process.argv.slice(2);
-if (command === 'doctor' || (command === 'help' && rest.length === 1 && rest[0] === 'doctor')) {
-  const { main } = await bundled('doctor');
-  process.exitCode = await main(command === 'help' ? ['--help'] : rest);
+// doctor and status read a live cluster, with client-node: a bundle of their own.
+const live = ['doctor', 'status'];
+if (live.includes(command) || (command === 'help' && rest.length === 1 && live.includes(rest[0]))) {
+  const commands = await bundled('doctor');
+  process.exitCode = await (command === 'help' ? commands[rest[0]](['--help']) : commands[command](rest));
 } else {
   if (checkout && !onlyPrints) await (await import('../../cert-issuer/build.mjs')).currentIssuerProgram();
   await bundled('main'); // it reads its command from process.argv, and sets the exit code

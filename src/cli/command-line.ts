@@ -1,5 +1,5 @@
 /**
- * The shape every command of the CLI shares (synth, init, doctor): `--help`/`-h` and `--version`, one
+ * The shape every command of the CLI shares (synth, init, doctor, status): `--help`/`-h` and `--version`, one
  * line and a hint at `--help` for a flag it does not know, and exit codes that tell a config error
  * (1) from a usage error (2). A user's mistake never prints a stack trace; only a bug of ours does.
  */
@@ -19,6 +19,12 @@ export interface CommandLine<O extends ParseArgsOptionsConfig> {
   readonly options: O;
   /** Said after a config error, for example that nothing was written. */
   readonly afterConfigError: string;
+  /**
+   * The exit code of a usage or config error, for a command whose own codes follow another
+   * convention (status: a monitoring check's, where 1 and 2 are warning and critical); by default
+   * 2 and 1.
+   */
+  readonly failureExitCode?: number;
   /** Runs the command with the parsed options; returns the exit code. */
   readonly run: (values: ParsedValues<O>) => number | Promise<number>;
 }
@@ -69,9 +75,12 @@ export async function runCommand<O extends ParseArgsOptionsConfig>(command: Comm
 }
 
 /** Says in one line what the user got wrong and where the help is; the usage error's exit code. */
-export function usageFailure({ name, invocation }: { readonly name: string; readonly invocation: string }, message: string): number {
+export function usageFailure(
+  { name, invocation, failureExitCode }: { readonly name: string; readonly invocation: string; readonly failureExitCode?: number },
+  message: string,
+): number {
   console.error(`${name}: ${message}; see ${invocation} --help`);
-  return EXIT_USAGE_ERROR;
+  return failureExitCode ?? EXIT_USAGE_ERROR;
 }
 
 /**
@@ -111,14 +120,14 @@ function reportFailure(command: CommandLine<ParseArgsOptionsConfig>, error: unkn
   if (error instanceof ClusterConfigError || (error instanceof AggregateError && error.errors.every((e) => e instanceof ClusterConfigError))) {
     console.error(error.message);
     console.error(`${name}: failed; ${afterConfigError}`);
-    return EXIT_CONFIG_ERROR;
+    return command.failureExitCode ?? EXIT_CONFIG_ERROR;
   }
   const code = (error as NodeJS.ErrnoException).code;
   if (typeof code === 'string' && code.startsWith('E')) {
     // The file system refused (a folder that is not there, no permission): the message names the path.
     console.error(`${name}: ${(error as Error).message}`);
     console.error(`${name}: failed; ${afterConfigError}`);
-    return EXIT_CONFIG_ERROR;
+    return command.failureExitCode ?? EXIT_CONFIG_ERROR;
   }
   console.error(`${name}: internal error, please report it:`, error);
   return EXIT_INTERNAL_ERROR;

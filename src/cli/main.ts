@@ -1,5 +1,5 @@
 /**
- * The command line but doctor (src/cli/cli.mjs runs doctor's own bundle): `synth`, what `npm run
+ * The command line but doctor and status (src/cli/cli.mjs runs their own bundle): `synth`, what `npm run
  * synth` and `cdk8s synth` run, which writes dist/<cluster>/ for every clusters/<cluster>.yaml,
  * `init` (init.ts), `version` and `help`. Synth's exit codes: 0 written (or already up to date), 1
  * a config error (every problem in every file, each with its file and field; the output folder is
@@ -12,7 +12,7 @@ import { INIT } from './init.ts';
 import { type OutputFile, synthesize } from './synth.ts';
 
 /** The commands, as the first word; without one, the command is synth. */
-const COMMANDS = ['synth', 'init', 'doctor', 'version', 'help'];
+const COMMANDS = ['synth', 'init', 'doctor', 'status', 'version', 'help'];
 
 const SYNTH: CommandLine<{ clusters: { type: 'string'; default: string }; out: { type: 'string'; default: string } }> = {
   name: 'synth',
@@ -20,8 +20,9 @@ const SYNTH: CommandLine<{ clusters: { type: 'string'; default: string }; out: {
   usage: `Usage: flux-assets-bootstrap [synth] [--clusters DIR] [--out DIR]
        flux-assets-bootstrap init --cluster NAME [options]     (see help init)
        flux-assets-bootstrap doctor --cluster NAME [options]   (see help doctor)
+       flux-assets-bootstrap status [options]                  (see help status)
        flux-assets-bootstrap version
-       flux-assets-bootstrap help [synth|init|doctor]
+       flux-assets-bootstrap help [synth|init|doctor|status]
 
 Synthesizes the bootstrap of every cluster: reads each DIR/<cluster>.yaml and writes
 <out>/<cluster>/, one manifest per object plus a kustomization.yaml. An output folder that

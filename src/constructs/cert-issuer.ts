@@ -13,7 +13,7 @@ import { CsrAdmissionPolicy } from './csr-admission-policy.ts';
 import { HelmRepositoryAdmissionPolicy } from './helm-repository-admission-policy.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
 import { issuerProgram } from './issuer-program.ts';
-import { RENEWAL_CRONJOB_NAME } from './names.ts';
+import { ISSUER_APP_NAME, RENEWAL_CRONJOB_NAME } from './names.ts';
 import { settleProps } from './props.ts';
 import { SecretAdmissionPolicy } from './secret-admission-policy.ts';
 
@@ -75,7 +75,7 @@ export class CertIssuer extends Construct {
   public constructor(scope: Construct, id: string, props: CertIssuerProps) {
     super(scope, id);
     const settings = settleProps(this, PROPS, props);
-    const labels = { 'app.kubernetes.io/name': 'cert-issuer', ...PART_OF };
+    const labels = { 'app.kubernetes.io/name': ISSUER_APP_NAME, ...PART_OF };
 
     // No token for any pod by default: the Job mounts its own short-lived one.
     this.serviceAccount = new ServiceAccount(this, 'ServiceAccount', {

@@ -5,6 +5,7 @@ import { FLUX_DURATION } from '../contract/formats.ts';
 import { FLUX_FIELDS } from '../contract/settings.ts';
 import { type Input, object, optional, required, text } from '../contract/settings-schema.ts';
 import { PART_OF } from './hardening.ts';
+import { FLUX_NAMESPACE, FLUX_SYNC_NAME } from './names.ts';
 import { settleProps } from './props.ts';
 
 /** An object the Kustomization waits for before it reports Ready. */
@@ -36,9 +37,9 @@ export type FluxSyncProps = Input<typeof PROPS> & { readonly healthChecks?: read
  */
 export class FluxSync extends Construct {
   /** The namespace flux-aio (and `flux install`) runs in; the sync objects live there. */
-  public static readonly NAMESPACE = 'flux-system';
+  public static readonly NAMESPACE = FLUX_NAMESPACE;
   /** Name of the GitRepository and of the Kustomization. */
-  public static readonly NAME = 'flux-assets-bootstrap';
+  public static readonly NAME = FLUX_SYNC_NAME;
 
   public constructor(scope: Construct, id: string, props: FluxSyncProps) {
     super(scope, id);

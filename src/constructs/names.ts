@@ -21,6 +21,14 @@ export function podProxyPath(namespace: string, pod: string, repo: string): stri
 /** The issuer's renewal CronJob, in the issuer's namespace: `kubectl create job --from=cronjob/<it>` runs the issuer now. */
 export const RENEWAL_CRONJOB_NAME = 'cert-issuer-renewal';
 
+/** The `app.kubernetes.io/name` of the issuer's objects: its Jobs, the renewal's among them, carry it. */
+export const ISSUER_APP_NAME = 'cert-issuer';
+
+/** The namespace flux-aio (and `flux install`) runs in; the sync objects live there. */
+export const FLUX_NAMESPACE = 'flux-system';
+/** Name of the sync GitRepository and Kustomization. */
+export const FLUX_SYNC_NAME = 'flux-assets-bootstrap';
+
 /** The user the API server sees for the tokens of a ServiceAccount. */
 export function serviceAccountUser(namespace: string, serviceAccountName: string): string {
   return `system:serviceaccount:${namespace}:${serviceAccountName}`;

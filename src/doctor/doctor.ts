@@ -5,16 +5,14 @@
  * It reads with the caller's kubeconfig (an admin's, usually) and fetches every repository index
  * exactly the way Flux does: through the pod proxy, with the Secret in the repository's namespace.
  */
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ApiEndpoint } from '../contract/api-endpoint.ts';
 import { loadClusterConfig } from '../config/cluster-config.ts';
 import { findClusterConfig } from '../cli/cluster-files.ts';
-import { type CommandLine, didYouMean, runCommand, UsageError } from '../cli/command-line.ts';
+import { type CommandLine, runCommand, UsageError } from '../cli/command-line.ts';
 import { ApiError, KubeApi } from './api.ts';
+import { firstLine, loadKubeConfig } from './kubeconfig.ts';
 import { runDoctor } from './checks.ts';
+import { STATUS } from './status-command.ts';
 import type { Verdict } from './verdicts.ts';
 
 export const DOCTOR: CommandLine<{
@@ -84,36 +82,12 @@ invalid (each says what to do), 2 usage error.`,
   },
 };
 
-/**
- * The kubeconfig at `file` (else KUBECONFIG's, else ~/.kube/config, else the pod's own), at
- * `context` when one is given; or, in one line, why there is none to use.
- */
-function loadKubeConfig(file: string | undefined, context: string | undefined): KubeConfig | string {
-  const defaultFile = join(homedir(), '.kube', 'config');
-  if (!file && !process.env.KUBECONFIG && !existsSync(defaultFile) && !process.env.KUBERNETES_SERVICE_HOST) {
-    // client-node would fall back to http://localhost:8080 and fail on its scheme.
-    return `no kubeconfig: pass --kubeconfig PATH, set KUBECONFIG, or write ${defaultFile}`;
-  }
-  const kubeConfig = new KubeConfig();
-  try {
-    if (file) kubeConfig.loadFromFile(file);
-    else kubeConfig.loadFromDefault();
-  } catch (error) {
-    return `cannot load the kubeconfig: ${firstLine(error)}`;
-  }
-  if (context !== undefined) {
-    const contexts = kubeConfig.getContexts().map(({ name }) => name);
-    if (!contexts.includes(context)) return `the kubeconfig has no context "${context}"${didYouMean(context, contexts)}; its contexts: ${contexts.join(', ') || 'none'}`;
-    kubeConfig.setCurrentContext(context);
-  }
-  return kubeConfig;
-}
-
-function firstLine(error: unknown): string {
-  return String((error as Error).message).split('\n')[0]!;
-}
-
 /** `flux-assets-bootstrap doctor ...`: the exit code. */
-export function main(argv: readonly string[]): Promise<number> {
+export function doctor(argv: readonly string[]): Promise<number> {
   return runCommand(DOCTOR, argv);
+}
+
+/** `flux-assets-bootstrap status ...`, which this bundle holds too: it reads a live cluster as doctor does. */
+export function status(argv: readonly string[]): Promise<number> {
+  return runCommand(STATUS, argv);
 }

@@ -18,7 +18,7 @@ import { fluxNamespace } from '../plane/flux-aio.ts';
 import { chartMessage, chartName, chartVersion, publishChart } from '../plane/helm-repos.ts';
 import { sleep, waitFor } from '../plane/proc.ts';
 import {
-  auditEventsSince, clientCert, condition, type Dist, e2eContext, jobEnd, jobPods, loadDist, readPlaneCa, repoRoot, run, waitReady,
+  auditEventsSince, clientCert, condition, deleteJob, type Dist, e2eContext, jobEnd, jobPods, loadDist, readPlaneCa, repoRoot, run, waitReady,
 } from '../plane/testkit.ts';
 
 const { state, dist: committedDist, admin, kubectl } = e2eContext();
@@ -77,6 +77,14 @@ async function push(): Promise<string> {
 }
 
 const userDist = (): Dist => loadDist('dev', join(work, 'dist'));
+
+/** `flux-assets-bootstrap status` on the user's config, with the real bin and the admin kubeconfig: its exit code and report. */
+async function status(...args: string[]): Promise<{ code: number; stdout: string; report: any }> {
+  const res = await run(process.execPath, [join(repoRoot, 'src/cli/cli.mjs'), 'status', '--clusters', join(work, 'clusters'), '--kubeconfig', state.kubeconfigs.admin, ...args]);
+  if (res.stderr !== '') throw new Error(`status: ${res.stderr}`);
+  return { code: res.code, stdout: res.stdout, report: args.includes('json') ? JSON.parse(res.stdout)[0] : undefined };
+}
+const levelsOf = (report: any) => Object.fromEntries(report.items.map((item: any) => [item.what, item.level]));
 
 // ---- Flux's objects ---------------------------------------------------------------------------
 
@@ -216,6 +224,21 @@ test('1. GIVEN dist/dev committed and pushed WHEN only its sync objects are appl
     path: `/repos/${release.repository}/${release.chart}-${chartVersion}.tgz`,
     credential: credentialId(Buffer.from(secret.data['tls.crt'], 'base64')),
   }));
+
+  // status reads the fresh bootstrap as ok: each certificate's dates as the Secret holds them, the
+  // Job's success, every source Ready and the commit the sync applied.
+  const fresh = await status('-o', 'json');
+  expect({ code: fresh.code, level: fresh.report.level }).toEqual({ code: 0, level: 'ok' });
+  const notAfter = new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64')).validToDate.toISOString();
+  for (const ns of d.namespaces) expect(fresh.report.items).toContainEqual(expect.objectContaining({ what: `certificate ${ns}/${d.secretName}`, level: 'ok', notAfter }));
+  expect(fresh.report.items).toContainEqual({ what: `last issuer run ${d.job.metadata.name}`, level: 'ok', detail: expect.stringMatching(/^succeeded at /) });
+  expect(fresh.report.items).toContainEqual({ what: `Kustomization ${fluxNamespace}/${syncName}`, level: 'ok', detail: `Ready; applied main@sha1:${commit}` });
+  expect(Object.keys(levelsOf(fresh.report)).filter((what) => what.startsWith('HelmRepository '))).toHaveLength(d.helmRepositories.length);
+  // The same for people: a header, then a line per item.
+  const table = await status();
+  expect(table.code).toBe(0);
+  expect(table.stdout.split('\n')[0]).toMatch(/^LEVEL\s+CLUSTER\s+WHAT\s+DETAIL$/);
+  expect(table.stdout).toMatch(new RegExp(`^OK\\s+dev\\s+Kustomization ${fluxNamespace}/${syncName}\\s+Ready; applied main@sha1:${commit}$`, 'm'));
 });
 
 test('2. GIVEN a repository in a new namespace and a second release WHEN the user synthesizes, commits and pushes THEN Flux applies it: the new namespace gets the Secret, the release installs and the old Job is pruned without an immutable-field error', async () => {
@@ -260,11 +283,20 @@ test('3. GIVEN a certificate past its renewal deadline WHEN the renewal CronJob 
     });
   }
 
+  // Due and not yet renewed: a warning for every copy, and only for them.
+  const overdue = await status('-o', 'json');
+  expect({ code: overdue.code, level: overdue.report.level }).toEqual({ code: 1, level: 'warning' });
+  expect(Object.entries(levelsOf(overdue.report)).filter(([, level]) => level !== 'ok').map(([what]) => what).sort()).toEqual(d.namespaces.map((n) => `certificate ${n}/${d.secretName}`).sort());
+
   await waitForIdleConnections();
   const auditFrom = statSync(state.auditLog).size;
   const created = await kubectl('create', 'job', '-n', ns, '--from=cronjob/cert-issuer-renewal', 'cert-issuer-renewal-e2e');
   expect({ code: created.code, stderr: created.stderr }).toEqual({ code: 0, stderr: '' });
   expect(condition(await jobEnd(admin, state, ns, 'cert-issuer-renewal-e2e'), 'Complete')?.status).toBe('True');
+  // Renewed: ok again, the renewal named as the last run.
+  const renewedStatus = await status('-o', 'json');
+  expect({ code: renewedStatus.code, level: renewedStatus.report.level }).toEqual({ code: 0, level: 'ok' });
+  expect(levelsOf(renewedStatus.report)['last issuer run cert-issuer-renewal-e2e']).toBe('ok');
   const renewed = clientCert(await admin.get(secretPath(ns, d.secretName)));
   rmSync(renewed.dir, { recursive: true });
   expect(renewed.tls.cert.toString()).not.toBe(due);
@@ -315,6 +347,12 @@ test('4. GIVEN a commit that removes the reader RoleBinding from dist/ THEN the 
       return ready?.status === 'False' && /403|forbidden/i.test(ready.message) ? r : undefined;
     }, { timeoutMs: 60_000, intervalMs: 500 });
   }
+  // status: a warning on each failing source, with its reason.
+  const failing = await status('-o', 'json');
+  expect({ code: failing.code, level: failing.report.level }).toEqual({ code: 1, level: 'warning' });
+  for (const repo of d.helmRepositories) {
+    expect(failing.report.items).toContainEqual({ what: `HelmRepository ${repo.metadata.namespace}/${repo.metadata.name}`, level: 'warning', detail: expect.stringMatching(/^not Ready \(.*(403|forbidden)/i) });
+  }
 
   await git('revert', '--no-edit', 'HEAD');
   const reverted = await push();
@@ -322,6 +360,21 @@ test('4. GIVEN a commit that removes the reader RoleBinding from dist/ THEN the 
   expect(await admin.find(bindingPath)).toBeDefined();
   // Healed by Flux's own retries: nothing here asks the HelmRepositories to reconcile.
   await repositoriesReady(d);
+});
+
+test('4b. GIVEN a Secret deleted by hand WHEN status reads the cluster THEN that copy is critical and so is the exit code, until the issuer runs again', async () => {
+  const d = userDist();
+  const ns = d.job.metadata.namespace as string;
+  await admin.call('DELETE', secretPath(d.namespaces.at(-1)!, d.secretName));
+  const broken = await status('-o', 'json');
+  expect({ code: broken.code, level: broken.report.level }).toEqual({ code: 2, level: 'critical' });
+  expect(broken.report.items).toContainEqual({ what: `certificate ${d.namespaces.at(-1)}/${d.secretName}`, level: 'critical', detail: expect.stringMatching(/^missing or incomplete; re-run the issuer/) });
+
+  expect((await kubectl('create', 'job', '-n', ns, '--from=cronjob/cert-issuer-renewal', 'cert-issuer-now')).code).toBe(0);
+  expect(condition(await jobEnd(admin, state, ns, 'cert-issuer-now'), 'Complete')?.status).toBe('True');
+  // The sync's health check on that Secret may have failed meanwhile; its next run (10 s) heals it.
+  await waitFor('status to be ok again', async () => ((await status()).code === 0 ? true : undefined), { timeoutMs: 60_000, intervalMs: 2_000 });
+  await deleteJob(admin, ns, 'cert-issuer-now');
 });
 
 /** The API path of an object of dist/ (or a health check's reference to one). */

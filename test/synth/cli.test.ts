@@ -11,11 +11,12 @@ const run = (...args: string[]) => runWith({}, ...args);
 const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at /);
 
 describe('GIVEN the command line', () => {
-  test.each(['--help', '-h', 'synth --help', 'help', 'help synth', 'doctor --help', 'doctor -h', 'help doctor', 'init --help', 'help init'])('WHEN run with "%s" THEN it prints its usage and exits 0', (line) => {
+  test.each(['--help', '-h', 'synth --help', 'help', 'help synth', 'doctor --help', 'doctor -h', 'help doctor', 'init --help', 'help init', 'status --help', 'help status'])('WHEN run with "%s" THEN it prints its usage and exits 0', (line) => {
     const args = line.split(' ');
     const result = run(...args);
     expect(result.status).toBe(0);
-    const usage = line.includes('doctor') ? /^Usage: flux-assets-bootstrap doctor --cluster NAME/ : line.includes('init') ? /^Usage: flux-assets-bootstrap init / : /^Usage: flux-assets-bootstrap \[synth\]/;
+    const command = ['doctor', 'init', 'status'].find((name) => line.includes(name));
+    const usage = command === 'doctor' ? /^Usage: flux-assets-bootstrap doctor --cluster NAME/ : command ? new RegExp(`^Usage: flux-assets-bootstrap ${command} `) : /^Usage: flux-assets-bootstrap \[synth\]/;
     expect(result.stdout).toMatch(usage);
     expect(result.stdout).toContain('Exit codes:');
   });
@@ -28,11 +29,11 @@ describe('GIVEN the command line', () => {
 
   test.each([
     [['--colour=red'], "synth: unknown option '--colour'; see flux-assets-bootstrap --help\n"],
-    [['now'], "flux-assets-bootstrap: unknown command 'now'; the commands are synth, init, doctor, version, help; see flux-assets-bootstrap --help\n"],
-    [['doctr'], "flux-assets-bootstrap: unknown command 'doctr' (did you mean doctor?); the commands are synth, init, doctor, version, help; see flux-assets-bootstrap --help\n"],
-    [['snyth'], "flux-assets-bootstrap: unknown command 'snyth' (did you mean synth?); the commands are synth, init, doctor, version, help; see flux-assets-bootstrap --help\n"],
+    [['now'], "flux-assets-bootstrap: unknown command 'now'; the commands are synth, init, doctor, status, version, help; see flux-assets-bootstrap --help\n"],
+    [['doctr'], "flux-assets-bootstrap: unknown command 'doctr' (did you mean doctor?); the commands are synth, init, doctor, status, version, help; see flux-assets-bootstrap --help\n"],
+    [['snyth'], "flux-assets-bootstrap: unknown command 'snyth' (did you mean synth?); the commands are synth, init, doctor, status, version, help; see flux-assets-bootstrap --help\n"],
     [['version', 'now'], "flux-assets-bootstrap: unexpected argument 'now' after version; see flux-assets-bootstrap --help\n"],
-    [['help', 'doctr'], "flux-assets-bootstrap: no help for 'doctr' (did you mean doctor?); the commands are synth, init, doctor, version, help; see flux-assets-bootstrap --help\n"],
+    [['help', 'doctr'], "flux-assets-bootstrap: no help for 'doctr' (did you mean doctor?); the commands are synth, init, doctor, status, version, help; see flux-assets-bootstrap --help\n"],
     [['synth', 'now'], "synth: unexpected argument 'now'; see flux-assets-bootstrap --help\n"],
     [['--clustres', 'clusters'], "synth: unknown option '--clustres' (did you mean --clusters?); see flux-assets-bootstrap --help\n"],
     [['--outt=dist'], "synth: unknown option '--outt' (did you mean --out?); see flux-assets-bootstrap --help\n"],
@@ -216,5 +217,36 @@ describe('GIVEN init in a folder with a package.json of its own', () => {
     const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
     expect(manifest.scripts).toEqual({ synth: 'make synth', doctor: 'flux-assets-bootstrap doctor' });
     expect(Object.keys(manifest.devDependencies)).toEqual([packageJson.name]);
+  });
+});
+
+describe('GIVEN status without a cluster to read', () => {
+  const noKubeconfig = { KUBECONFIG: '', HOME: mkdtempSync(join(tmpdir(), 'fab-status-home-')), KUBERNETES_SERVICE_HOST: '' };
+
+  test('WHEN there is no kubeconfig THEN every cluster is unknown, in one line each, and it exits 3 as a monitoring check does', () => {
+    const result = runWith(noKubeconfig, 'status');
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 3, stderr: '' });
+    expect(result.stdout.split('\n')).toEqual([
+      'LEVEL    CLUSTER  WHAT     DETAIL',
+      `UNKNOWN  dev      cluster  no kubeconfig: pass --kubeconfig PATH, set KUBECONFIG, or write ${noKubeconfig.HOME}/.kube/config`,
+      `UNKNOWN  prod     cluster  no kubeconfig: pass --kubeconfig PATH, set KUBECONFIG, or write ${noKubeconfig.HOME}/.kube/config`,
+      '',
+    ]);
+  });
+
+  test('WHEN asked for JSON THEN it prints the same as JSON', () => {
+    const result = runWith(noKubeconfig, 'status', '--cluster', 'dev', '-o', 'json');
+    expect(result.status).toBe(3);
+    expect(JSON.parse(result.stdout)).toEqual([{ cluster: 'dev', level: 'unknown', items: [{ what: 'cluster', level: 'unknown', detail: expect.stringMatching(/^no kubeconfig/) }] }]);
+  });
+
+  test.each([
+    [['--output', 'yaml'], 'status: --output must be table or json (got "yaml"); see flux-assets-bootstrap status --help\n'],
+    [['--context', 'a'], 'status: --context names the context of one cluster: pass one --cluster with it; see flux-assets-bootstrap status --help\n'],
+    [['--cluster', 'dve'], 'status: no config for cluster "dve" in clusters/ (did you mean dev?); its clusters: dev, prod; see flux-assets-bootstrap status --help\n'],
+    [['--clustr', 'dev'], "status: unknown option '--clustr' (did you mean --cluster?); see flux-assets-bootstrap status --help\n"],
+  ])('WHEN run with %j THEN it says what is wrong in one line and exits 3, unknown', (args, message) => {
+    const result = runWith(noKubeconfig, 'status', ...args);
+    expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({ status: 3, stdout: '', stderr: message });
   });
 });
