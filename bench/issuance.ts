@@ -144,7 +144,7 @@ async function issueFloorPlan(config: Config, caPem: string) {
     keyBits: config.keyBits,
     namespaces: config.namespaces,
     csr: buildCsrObject({ name: `${config.secretName}-f100f100`, secretName: config.secretName, requestPem, signerName: config.signerName, expirationSeconds: config.expirationSeconds }),
-    secret: buildTlsSecret({ name: config.secretName, namespace: '', files: { tlsCrt: '', tlsKey: key.privateKeyPem, caCrt: caPem }, notAfter: lifetime, renewAfter: lifetime }),
+    secret: buildTlsSecret({ name: config.secretName, namespace: '', files: { tlsCrt: '', tlsKey: key.privateKeyPem, caCrt: caPem }, notAfter: lifetime, renewAfter: lifetime, origin: { issuedBy: 'cert-issuer-f100f100', csr: `${config.secretName}-f100f100` } }),
     helmRepositories: config.refreshHelmRepositories,
     reconcileAnnotation: RECONCILE_REQUESTED_AT_ANNOTATION,
   };

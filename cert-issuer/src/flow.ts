@@ -9,7 +9,7 @@ import { ExitCode, IssuerError } from './errors.ts';
 import { CSR_USAGES, SECRET_LABEL } from '../../src/contract/issuer-api.ts';
 import { describe } from './retry.ts';
 import { decide, identityProblem, renewalDeadlineOf, type Expected, type TlsFiles } from './rotation.ts';
-import { buildTlsSecret, filesOf, unwritableReason } from './secret.ts';
+import { buildTlsSecret, filesOf, type Origin, originOf, unwritableReason } from './secret.ts';
 import { rfc3339 } from './utc-time.ts';
 
 export interface Run extends CsrSession {
@@ -24,6 +24,7 @@ interface Certificate {
   readonly files: TlsFiles;
   readonly facts: CertificateFacts;
   readonly renewAfter: Date;
+  readonly origin: Origin;
 }
 
 const maxRounds = 3;
@@ -50,7 +51,8 @@ export async function ensure(run: Run): Promise<void> {
     if (unwritable !== undefined) throw new IssuerError(ExitCode.badConfig, unwritable);
     let certificate: Certificate;
     if (decision.action === 'repair') {
-      certificate = { files: decision.source, facts: decision.facts, renewAfter: decision.renewAfter };
+      // A copy says where its certificate came from as its source does.
+      certificate = { files: decision.source, facts: decision.facts, renewAfter: decision.renewAfter, origin: originOf(stored.get(decision.from)) };
     } else {
       issued ??= await issue(run);
       certificate = issued.certificate;
@@ -117,7 +119,7 @@ async function issue(run: Run): Promise<{ csrName: string; certificate: Certific
     signerName: config.signerName,
     publicKeyPem: key.publicKeyPem,
   });
-  return { csrName, certificate: checkIssued(run, certificatePem, key) };
+  return { csrName, certificate: checkIssued(run, certificatePem, key, { issuedBy: config.runName, csr: csrName }) };
 }
 
 /** Dead runs' CSRs are useless (their key is gone); removing them keeps `kubectl get csr` honest. */
@@ -133,7 +135,7 @@ async function removeLeftovers(run: Run, username: string, current: string): Pro
 }
 
 /** The signer may shorten the lifetime or sign something unexpected; trust only what we check. */
-function checkIssued(run: Run, certificatePem: string, key: KeyPair): Certificate {
+function checkIssued(run: Run, certificatePem: string, key: KeyPair, origin: Origin): Certificate {
   let facts: CertificateFacts;
   try {
     facts = inspectCertificate(certificatePem);
@@ -153,7 +155,7 @@ function checkIssued(run: Run, certificatePem: string, key: KeyPair): Certificat
     renewAfter: rfc3339(renewAfter),
     lifetimeSeconds: Math.round((facts.notAfter.getTime() - facts.notBefore.getTime()) / 1000),
   });
-  return { files: { tlsCrt: certificatePem, tlsKey: key.privateKeyPem, caCrt: run.caCrt }, facts, renewAfter };
+  return { files: { tlsCrt: certificatePem, tlsKey: key.privateKeyPem, caCrt: run.caCrt }, facts, renewAfter, origin };
 }
 
 async function store(
@@ -165,10 +167,8 @@ async function store(
   const results = await Promise.all(
     namespaces.map(async (namespace) => {
       const existing = stored.get(namespace);
-      const secret = buildTlsSecret(
-        { name: run.config.secretName, namespace, files: certificate.files, notAfter: certificate.facts.notAfter, renewAfter: certificate.renewAfter },
-        existing,
-      );
+      const { files, facts, renewAfter, origin } = certificate;
+      const secret = buildTlsSecret({ name: run.config.secretName, namespace, files, notAfter: facts.notAfter, renewAfter, origin }, existing);
       const result = await run.kube.writeSecret(secret);
       run.log.info('store', result === 'written' ? 'Secret written' : 'Secret changed concurrently', {
         namespace,

@@ -81,7 +81,7 @@ export function identityProblem(
 
 export type Decision =
   | { action: 'noop'; reason: string }
-  | { action: 'repair'; reason: string; source: TlsFiles; facts: CertificateFacts; renewAfter: Date; namespaces: string[] }
+  | { action: 'repair'; reason: string; source: TlsFiles; from: string; facts: CertificateFacts; renewAfter: Date; namespaces: string[] }
   | { action: 'issue'; reason: string };
 
 /**
@@ -108,6 +108,7 @@ export function decide(stored: Map<string, TlsFiles | undefined>, expected: Expe
     action: 'repair',
     reason: `copy in ${best.namespace} is valid; ${drifted.join(', ')} differ`,
     source,
+    from: best.namespace,
     facts: best.facts,
     renewAfter: best.renewAfter,
     namespaces: drifted,

@@ -1,5 +1,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import { MANAGED_LABELS, NOT_AFTER_ANNOTATION, RENEW_AFTER_ANNOTATION, TLS_SECRET_KEYS, TLS_SECRET_TYPE } from '../../src/contract/issuer-api.ts';
+import {
+  CSR_ANNOTATION, ISSUED_BY_ANNOTATION, MANAGED_LABELS, NOT_AFTER_ANNOTATION, RENEW_AFTER_ANNOTATION, TLS_SECRET_KEYS, TLS_SECRET_TYPE,
+} from '../../src/contract/issuer-api.ts';
 import type { TlsFiles } from './rotation.ts';
 import { rfc3339 } from './utc-time.ts';
 
@@ -9,6 +11,20 @@ export interface SecretSpec {
   readonly files: TlsFiles;
   readonly notAfter: Date;
   readonly renewAfter: Date;
+  /** Where the certificate came from; unknown ones are left out, not carried over from the Secret it replaces. */
+  readonly origin: Origin;
+}
+
+/** The run that issued a certificate and the CSR it was signed as, as far as they are known. */
+export interface Origin {
+  readonly issuedBy: string | undefined;
+  readonly csr: string | undefined;
+}
+
+/** The origin a stored Secret records. */
+export function originOf(secret: V1Secret | undefined): Origin {
+  const annotations = secret?.metadata?.annotations ?? {};
+  return { issuedBy: annotations[ISSUED_BY_ANNOTATION], csr: annotations[CSR_ANNOTATION] };
 }
 
 /**
@@ -25,11 +41,13 @@ export function buildTlsSecret(spec: SecretSpec, existing?: V1Secret): V1Secret 
       namespace: spec.namespace,
       ...(existing?.metadata?.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}),
       labels: { ...existing?.metadata?.labels, ...MANAGED_LABELS },
-      annotations: {
+      annotations: withoutUndefined({
         ...existing?.metadata?.annotations,
         [NOT_AFTER_ANNOTATION]: rfc3339(spec.notAfter),
         [RENEW_AFTER_ANNOTATION]: rfc3339(spec.renewAfter),
-      },
+        [ISSUED_BY_ANNOTATION]: spec.origin.issuedBy,
+        [CSR_ANNOTATION]: spec.origin.csr,
+      }),
     },
     type: TLS_SECRET_TYPE,
     data: {
@@ -59,6 +77,10 @@ export function filesOf(secret: V1Secret | undefined): TlsFiles | undefined {
   );
   if (tlsCrt === undefined || tlsKey === undefined || caCrt === undefined) return undefined;
   return { tlsCrt, tlsKey, caCrt };
+}
+
+function withoutUndefined(record: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
 function base64(text: string): string {

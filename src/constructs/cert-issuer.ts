@@ -3,7 +3,7 @@ import { JsonPatch } from 'cdk8s';
 import { k8s, ServiceAccount } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { FINAL_EXIT_CODES, ISSUER_SERVICE_ACCOUNT_NAME } from '../contract/issuer-api.ts';
-import { ISSUER_ARGS, toIssuerArgs } from '../contract/issuer-flags.ts';
+import { ISSUER_ARGS, issuerEnvName, toIssuerArgs } from '../contract/issuer-flags.ts';
 import { DISTROLESS_NODE_IMAGE } from '../contract/issuer-settings.ts';
 import { ASSETS_FIELDS, BOOTSTRAP } from '../contract/settings.ts';
 import { type Input, object, type Output } from '../contract/settings-schema.ts';
@@ -189,6 +189,8 @@ export class CertIssuer extends Construct {
         env: [
           { name: 'KUBERNETES_SERVICE_HOST', value: settings.endpoint.serviceHost },
           { name: 'KUBERNETES_SERVICE_PORT', value: String(settings.endpoint.port) },
+          // The Job controller labels each pod with its Job's name: the one-shot Job's, or a renewal's.
+          { name: issuerEnvName('runName'), valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
         ],
         resources: containerResources(settings.issuer.resources),
         securityContext: RESTRICTED_CONTAINER_SECURITY,

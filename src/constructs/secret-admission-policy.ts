@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { MANAGED_LABELS, NOT_AFTER_ANNOTATION, RENEW_AFTER_ANNOTATION, TLS_SECRET_KEYS, TLS_SECRET_TYPE } from '../contract/issuer-api.ts';
+import { MANAGED_LABELS, SECRET_ANNOTATIONS, TLS_SECRET_KEYS, TLS_SECRET_TYPE } from '../contract/issuer-api.ts';
 import { cel, celList, IssuerAdmissionPolicy, type IssuerPolicyScope, metadataKept, refusedBy } from './admission-policy.ts';
 
 export interface SecretAdmissionPolicyProps extends IssuerPolicyScope {
@@ -25,7 +25,7 @@ export class SecretAdmissionPolicy extends Construct {
     super(scope, id);
     const refused = refusedBy('Secret', props);
     const managedLabels = Object.entries(MANAGED_LABELS);
-    const metadata = metadataKept(refused, { labels: Object.keys(MANAGED_LABELS), annotations: [NOT_AFTER_ANNOTATION, RENEW_AFTER_ANNOTATION] });
+    const metadata = metadataKept(refused, { labels: Object.keys(MANAGED_LABELS), annotations: [...SECRET_ANNOTATIONS] });
     const policy = new IssuerAdmissionPolicy(this, 'Resource', {
       ...props,
       resource: 'secrets',

@@ -36,8 +36,14 @@ export const SECRET_LABEL = 'flux-assets-bootstrap.io/secret';
 /** The Secret the issuer writes: the type Flux reads a client certificate from, with exactly these keys. */
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
 export const TLS_SECRET_KEYS: readonly string[] = ['tls.crt', 'tls.key', 'ca.crt'];
+/** The Secret's certificate, for people and scripts: its notAfter and renewal deadline (RFC 3339, UTC). */
 export const NOT_AFTER_ANNOTATION = 'flux-assets-bootstrap.io/not-after';
 export const RENEW_AFTER_ANNOTATION = 'flux-assets-bootstrap.io/renew-after';
+/** Where the certificate came from: the run that issued it (its Job's name) and the CSR it was signed as. */
+export const ISSUED_BY_ANNOTATION = 'flux-assets-bootstrap.io/issued-by';
+export const CSR_ANNOTATION = 'flux-assets-bootstrap.io/csr';
+/** Every annotation the issuer writes on its Secret, and the only ones its admission policy lets it change. */
+export const SECRET_ANNOTATIONS = [NOT_AFTER_ANNOTATION, RENEW_AFTER_ANNOTATION, ISSUED_BY_ANNOTATION, CSR_ANNOTATION] as const;
 /** Flux reconciles a source at once when this annotation changes. */
 export const RECONCILE_REQUESTED_AT_ANNOTATION = 'reconcile.fluxcd.io/requestedAt';
 

@@ -8,7 +8,7 @@
  */
 import { FILE_PATH } from './formats.ts';
 import { KEY_BITS, KUBE_APISERVER_CLIENT_SIGNER, LOG_FORMATS } from './issuer-api.ts';
-import { DNS_LABEL, SIGNER_NAME } from './names.ts';
+import { DNS_LABEL, DNS_SUBDOMAIN, SIGNER_NAME } from './names.ts';
 import { array, type ConfigIssue, type Input, object, oneOf, optional, type Output, required, text } from './settings-schema.ts';
 import { CERTIFICATE_FIELDS, ISSUER_FIELDS, REPOSITORY_FIELDS } from './issuer-settings.ts';
 
@@ -29,6 +29,7 @@ export const ISSUER_ARGS = object({
   refreshHelmRepositories: optional(array(HELM_REPOSITORY_REF), '`namespace/name,...` of the HelmRepositories to annotate after a write, so Flux reads them at once.', [], 'none'),
   caFile: optional(text(FILE_PATH), "CA that verifies the API endpoint when its serving certificate is not from the cluster CA: trusted for the issuer's own API connection and written as the Secret's `ca.crt`.", undefined, "the ServiceAccount's `ca.crt`"),
   logFormat: optional(oneOf(LOG_FORMATS), '`json` lines or `text` for terminals; logs go to stderr.', 'json'),
+  runName: optional(text(DNS_SUBDOMAIN), "The run's name, written into the Secret's `flux-assets-bootstrap.io/issued-by` annotation when it issues; the Job and the CronJob set it to their Job's name.", undefined, 'none'),
   kubeconfig: optional(text(FILE_PATH), 'A kubeconfig to use instead of the in-cluster ServiceAccount (env `KUBECONFIG` is used when not in a cluster).', undefined, 'in-cluster'),
 });
 export type IssuerArgs = Output<typeof ISSUER_ARGS>;
@@ -88,6 +89,7 @@ const CODECS: { readonly [K in Key]-?: Codec } = {
   refreshHelmRepositories: list('ns/name,...', ref),
   caFile: plain('PATH'),
   logFormat: plain(LOG_FORMATS.join('|')),
+  runName: plain('NAME'),
   kubeconfig: plain('PATH'),
 };
 const KEYS = Object.keys(ISSUER_ARGS.fields) as Key[];
@@ -100,6 +102,11 @@ export function flagName(key: string): string {
 /** The env variable that sets `flag` when the flag is not given. */
 function envName(flag: string): string {
   return `CERT_ISSUER_${flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/** The env variable of a setting, for a value only the pod knows (its Job's name, from the downward API). */
+export function issuerEnvName(key: Key): string {
+  return envName(flagName(key));
 }
 
 /** The issuer's argv for `args` (after the program name): `ensure` and one `--flag=value` each. */

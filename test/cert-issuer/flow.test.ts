@@ -4,9 +4,9 @@ import { SECRET_LABEL } from '../../src/contract/issuer-api.ts';
 import { ExitCode, IssuerError } from '../../cert-issuer/src/errors.ts';
 import { ensure } from '../../cert-issuer/src/flow.ts';
 import { evaluate, type TlsFiles } from '../../cert-issuer/src/rotation.ts';
-import { buildTlsSecret, filesOf } from '../../cert-issuer/src/secret.ts';
+import { buildTlsSecret, filesOf, originOf } from '../../cert-issuer/src/secret.ts';
 import type { FakeKube } from './fake-kube.ts';
-import { ca, helmRepositories, issuerError, logged, namespaces, secretName, start, username, world, type World } from './issuer-world.ts';
+import { ca, helmRepositories, issuerError, logged, namespaces, runName, secretName, start, username, world, type World } from './issuer-world.ts';
 import { clientCert, makeCa, rsaKey } from './pki.ts';
 
 const day = 86_400_000;
@@ -21,7 +21,7 @@ const good: TlsFiles = {
 };
 
 function store({ kube }: World, namespace: string, files: TlsFiles): void {
-  kube.putSecret(buildTlsSecret({ name: secretName, namespace, files, notAfter: start, renewAfter: start }));
+  kube.putSecret(buildTlsSecret({ name: secretName, namespace, files, notAfter: start, renewAfter: start, origin: { issuedBy: 'cert-issuer-earlier', csr: `${secretName}-earlier` } }));
 }
 
 function filesIn({ kube }: World, namespace: string): TlsFiles | undefined {
@@ -69,6 +69,8 @@ describe('ensure: the Secrets decide', () => {
 
     expect(expectOneValidCertificateEverywhere(w)).toEqual(good);
     expect(w.kube.writes).toEqual([`writeSecret cozy-public/${secretName}`, ...helmRepositories.map((repo) => `requestReconcile ${repo}`)]);
+    // The copy names the run and CSR of the certificate it copies, not this run.
+    expect(originOf(w.kube.secret('cozy-public', secretName))).toEqual({ issuedBy: 'cert-issuer-earlier', csr: `${secretName}-earlier` });
     expect(logged(w, 'decide')).toEqual([expect.objectContaining({ action: 'repair' })]);
     for (const repo of helmRepositories) expect(w.kube.helmRepositories.get(repo)).toBe('2026-03-01T08:00:00Z');
   });
@@ -112,6 +114,8 @@ describe('ensure: issuing', () => {
     ]);
     expect(w.kube.csrNames()).toEqual([]);
     expect(w.kube.secret('cozy-system', secretName)?.type).toBe('kubernetes.io/tls');
+    // Each copy says which run issued it and as which CSR.
+    for (const ns of namespaces) expect(originOf(w.kube.secret(ns, secretName))).toEqual({ issuedBy: runName, csr });
     // The deadline's timer was freed, not left to fire into a finished run.
     expect(w.clock.pending).toBe(0);
   });

@@ -4,7 +4,7 @@ import { usage } from '../../cert-issuer/src/config.ts';
 import { COMMON_NAME, ORGANIZATION } from '../../src/contract/formats.ts';
 import { ExitCode, FINAL_EXIT_CODES, KEY_BITS, LOG_FORMATS } from '../../src/contract/issuer-api.ts';
 import { type IssuerArgs, parseIssuerArgs, toIssuerArgs } from '../../src/contract/issuer-flags.ts';
-import { DNS_LABEL, SECRET_NAME, type TextRule, textProblem } from '../../src/contract/names.ts';
+import { DNS_LABEL, DNS_SUBDOMAIN, SECRET_NAME, type TextRule, textProblem } from '../../src/contract/names.ts';
 import { CERTIFICATE_FIELDS, ISSUER_FIELDS } from '../../src/contract/settings.ts';
 
 /** The range an integer setting's own schema states. */
@@ -31,6 +31,7 @@ const issuerArgs: fc.Arbitrary<IssuerArgs> = fc.record({
   }),
   logFormat: fc.constantFrom(...LOG_FORMATS),
   caFile: fc.option(fc.constantFrom('/etc/cert-issuer/ca/ca.crt', '/tmp/ca bundle.pem'), { nil: undefined }),
+  runName: fc.option(valid(DNS_SUBDOMAIN), { nil: undefined }),
   kubeconfig: fc.constant(undefined),
 });
 
@@ -53,7 +54,7 @@ describe('GIVEN the issuer contract', () => {
     const listed = [...usage.matchAll(/^ {2}--([a-z-]+)=/gm)].map((match) => match[1]);
     expect(listed).toEqual([
       'common-name', 'organization', 'secret-name', 'namespaces', 'signer-name', 'expiration-seconds', 'key-bits',
-      'timeout-seconds', 'refresh-helm-repositories', 'ca-file', 'log-format', 'kubeconfig',
+      'timeout-seconds', 'refresh-helm-repositories', 'ca-file', 'log-format', 'run-name', 'kubeconfig',
     ]);
     for (const flag of listed) expect(() => parseIssuerArgs([`--${flag}=x`], {})).not.toThrow(/unknown flag/);
     const documented = [...readFileSync('README.md', 'utf8').matchAll(/^\| `--([a-z-]+)` \|/gm)].map((match) => match[1]);

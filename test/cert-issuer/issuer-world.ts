@@ -16,6 +16,9 @@ export const helmRepositories = ['cozy-system/system', 'cozy-public/apps'];
 const timeoutMs = 300_000;
 export const ca = makeCa('cluster-ca');
 
+/** The Job this run belongs to. */
+export const runName = 'cert-issuer-1a2b3c4d';
+
 /** Through the CLI's own parser, so the tests follow Config wherever it grows. */
 function configOf(): Config {
   const command = parseCommand(
@@ -27,7 +30,8 @@ function configOf(): Config {
       `--timeout-seconds=${timeoutMs / 1000}`,
       `--refresh-helm-repositories=${helmRepositories.join(',')}`,
     ],
-    { KUBECONFIG: '/dev/null' },
+    // The run's name comes from env, as the Job's pod sets it from its Job's label.
+    { KUBECONFIG: '/dev/null', CERT_ISSUER_RUN_NAME: runName },
   );
   if (command.command !== 'ensure') throw new Error('expected an ensure command');
   return command.config;

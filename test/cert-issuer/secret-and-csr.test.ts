@@ -1,10 +1,11 @@
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { leftoverCsrs, outcomeOf, withApproval } from '../../cert-issuer/src/csr.ts';
 import { isTransient } from '../../cert-issuer/src/retry.ts';
-import { buildTlsSecret, filesOf, unwritableReason } from '../../cert-issuer/src/secret.ts';
+import { buildTlsSecret, filesOf, originOf, unwritableReason } from '../../cert-issuer/src/secret.ts';
 
 const files = { tlsCrt: 'CRT', tlsKey: 'KEY', caCrt: 'CA' };
-const spec = { name: 'assets-tls', namespace: 'cozy-public', files, notAfter: new Date('2026-01-01T00:00:00.123Z'), renewAfter: new Date('2025-10-01T00:00:00Z') };
+const origin = { issuedBy: 'cert-issuer-1a2b3c4d', csr: 'assets-tls-0f0f0f0f' };
+const spec = { name: 'assets-tls', namespace: 'cozy-public', files, notAfter: new Date('2026-01-01T00:00:00.123Z'), renewAfter: new Date('2025-10-01T00:00:00Z'), origin };
 
 describe('buildTlsSecret', () => {
   test('GIVEN no existing Secret WHEN built THEN it is a labelled, annotated kubernetes.io/tls Secret to create', () => {
@@ -16,7 +17,12 @@ describe('buildTlsSecret', () => {
         name: 'assets-tls',
         namespace: 'cozy-public',
         labels: { 'app.kubernetes.io/managed-by': 'flux-assets-bootstrap', 'app.kubernetes.io/component': 'cert-issuer' },
-        annotations: { 'flux-assets-bootstrap.io/not-after': '2026-01-01T00:00:00Z', 'flux-assets-bootstrap.io/renew-after': '2025-10-01T00:00:00Z' },
+        annotations: {
+          'flux-assets-bootstrap.io/not-after': '2026-01-01T00:00:00Z',
+          'flux-assets-bootstrap.io/renew-after': '2025-10-01T00:00:00Z',
+          'flux-assets-bootstrap.io/issued-by': 'cert-issuer-1a2b3c4d',
+          'flux-assets-bootstrap.io/csr': 'assets-tls-0f0f0f0f',
+        },
       },
       type: 'kubernetes.io/tls',
       data: { 'tls.crt': 'Q1JU', 'tls.key': 'S0VZ', 'ca.crt': 'Q0E=' },
@@ -29,6 +35,13 @@ describe('buildTlsSecret', () => {
     const secret = buildTlsSecret(spec, existing);
     expect(secret.metadata).toMatchObject({ resourceVersion: '42', labels: { team: 'x' }, annotations: { note: 'y' } });
     expect(secret.type).toBe('kubernetes.io/tls');
+  });
+
+  test('GIVEN a Secret of an earlier certificate WHEN one of unknown origin replaces it THEN the old origin goes, not carried over', () => {
+    const existing = { type: 'kubernetes.io/tls', metadata: { annotations: { 'flux-assets-bootstrap.io/issued-by': 'cert-issuer-old', 'flux-assets-bootstrap.io/csr': 'assets-tls-old', note: 'y' } } };
+    const secret = buildTlsSecret({ ...spec, origin: { issuedBy: undefined, csr: undefined } }, existing);
+    expect(Object.keys(secret.metadata!.annotations!).sort()).toEqual(['flux-assets-bootstrap.io/not-after', 'flux-assets-bootstrap.io/renew-after', 'note']);
+    expect(originOf(buildTlsSecret(spec, existing))).toEqual(origin);
   });
 
   test.each([

@@ -76,7 +76,17 @@ test('2. the Job completes and its Secret is in every HelmRepository namespace, 
     expect(cert.x509.checkPrivateKey(cert.key)).toBe(true);
     // ca.crt is the CA that verifies the apiserver, i.e. the plane's cluster CA.
     expect(new X509Certificate(cert.tls.ca).fingerprint256).toBe(ca.fingerprint256);
-    copies.push(secret.data);
+    // The annotations say what the certificate is and where it came from: this Job, and the CSR
+    // the audit log saw it create.
+    const annotations = secret.metadata.annotations;
+    expect(annotations['flux-assets-bootstrap.io/not-after']).toBe(cert.x509.validToDate.toISOString().replace('.000Z', 'Z'));
+    expect(new Date(annotations['flux-assets-bootstrap.io/renew-after']).getTime()).toBeLessThan(cert.x509.validToDate.getTime());
+    expect(annotations['flux-assets-bootstrap.io/issued-by']).toBe(jobName);
+    const createdCsrs = auditEventsSince(state.auditLog, 0)
+      .filter((e) => e.verb === 'create' && e.objectRef?.resource === 'certificatesigningrequests' && e.responseStatus?.code === 201)
+      .map((e) => e.objectRef.name);
+    expect(createdCsrs).toContain(annotations['flux-assets-bootstrap.io/csr']);
+    copies.push({ data: secret.data, annotations });
   }
   for (const copy of copies) expect(copy).toEqual(copies[0]);
 });

@@ -446,6 +446,13 @@ test('renewal: the CronJob replaces a short-lived certificate between its deadli
     const fresh = clientCert(renewed.secret);
     rmSync(fresh.dir, { recursive: true });
     expect(new Date(fresh.x509.validTo).getTime()).toBeGreaterThan(notAfter.getTime());
+    // The annotations follow the new certificate: its dates, the CronJob's run and its CSR.
+    const annotations = renewed.secret.metadata.annotations;
+    expect(annotations['flux-assets-bootstrap.io/not-after']).toBe(fresh.x509.validToDate.toISOString().replace('.000Z', 'Z'));
+    expect(annotations['flux-assets-bootstrap.io/renew-after']).not.toBe(first.metadata.annotations['flux-assets-bootstrap.io/renew-after']);
+    expect(runs.map((j: any) => j.metadata.name)).toContain(annotations['flux-assets-bootstrap.io/issued-by']);
+    expect(annotations['flux-assets-bootstrap.io/csr']).toMatch(new RegExp(`^${dist.secretName}-[0-9a-f]{8}$`));
+    expect(annotations['flux-assets-bootstrap.io/csr']).not.toBe(first.metadata.annotations['flux-assets-bootstrap.io/csr']);
     expect((await mtlsGet(`${dist.helmRepositories[0].spec.url}/index.yaml`, fresh.tls)).status).toBe(200);
 
     // Flux was told: every HelmRepository got the issuer's reconcile request and handled it, Ready.

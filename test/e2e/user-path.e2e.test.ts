@@ -255,9 +255,12 @@ test('2. GIVEN a repository in a new namespace and a second release WHEN the use
   await waitApplied(commit, 240_000);
   expect(await admin.find(`/apis/batch/v1/namespaces/${before.job.metadata.namespace}/jobs/${before.job.metadata.name}`)).toBeUndefined();
   expect(condition(await admin.get(`/apis/batch/v1/namespaces/${after.job.metadata.namespace}/jobs/${after.job.metadata.name}`), 'Complete')?.status).toBe('True');
-  const copies = await Promise.all(after.namespaces.map(async (ns) => (await admin.get(secretPath(ns, after.secretName))).data));
+  const secrets = await Promise.all(after.namespaces.map((ns) => admin.get(secretPath(ns, after.secretName))));
   expect(after.namespaces).toContain('cozy-addons');
-  for (const copy of copies) expect(copy).toEqual(copies[0]);
+  // The new namespace's copy is the same certificate, and says so: the run and CSR that issued it.
+  const origin = (secret: any) => [secret.metadata.annotations['flux-assets-bootstrap.io/issued-by'], secret.metadata.annotations['flux-assets-bootstrap.io/csr']];
+  for (const secret of secrets) expect({ data: secret.data, origin: origin(secret) }).toEqual({ data: secrets[0].data, origin: origin(secrets[0]) });
+  expect(origin(secrets[0])[0]).toBe(before.job.metadata.name);
   await repositoriesReady(after);
   expect((await releaseInstalled({ namespace: 'cozy-addons', name: 'addon' })).data.message).toBe(chartMessage);
 

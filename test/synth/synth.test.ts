@@ -27,7 +27,9 @@ describe.each(['dev', 'prod'])('GIVEN the shipped example cluster %s', (cluster)
   const files = renderCluster(loadClusterConfig(`clusters/${cluster}.yaml`));
 
   test('WHEN synthesized THEN the output matches the snapshot', () => {
-    expect(Object.fromEntries(files.map((file) => [file.path, file.content]))).toMatchSnapshot();
+    // The issuer's bundle stands in by name: its bytes are the build's, which the drift test holds dist/ to.
+    const readable = (content: string) => content.replace(/^( {2}cert-issuer\.mjs: )\|[\s\S]*$/m, '$1<cert-issuer/build/cert-issuer.mjs>\n');
+    expect(Object.fromEntries(files.map((file) => [file.path, readable(file.content)]))).toMatchSnapshot();
   });
 
   test('WHEN synthesized THEN the kustomization lists every other file, in file-name order', () => {
@@ -171,6 +173,8 @@ describe('GIVEN the dev cluster', () => {
     expect(container.env).toEqual([
       { name: 'KUBERNETES_SERVICE_HOST', value: 'localhost' },
       { name: 'KUBERNETES_SERVICE_PORT', value: '7445' },
+      // Which run issued the certificate: the Job's name, the one-shot Job's or a renewal's.
+      { name: 'CERT_ISSUER_RUN_NAME', valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
     ]);
     // The example has no issuer image: its program comes from a ConfigMap.
     expect(container.command).toEqual(['/nodejs/bin/node', '/opt/cert-issuer/cert-issuer.mjs']);
