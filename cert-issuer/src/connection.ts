@@ -22,6 +22,13 @@ export async function loadConnection(config: Config): Promise<Connection> {
   };
 }
 
+/** The namespace of the pod, from the ServiceAccount mount's `namespace` file; none outside a pod. */
+export function podNamespace(config: Config): string | undefined {
+  if (config.cluster.kind !== 'in-cluster') return undefined;
+  const file = `${config.serviceAccountDir}/namespace`;
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
 /**
  * The two CAs of a run. The signer's CA is the cluster CA (the ServiceAccount mount's ca.crt, or
  * the kubeconfig's); the certificate must chain to it. The Secret's ca.crt is what verifies the

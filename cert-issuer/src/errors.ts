@@ -13,6 +13,14 @@ export class IssuerError extends Error {
   }
 }
 
+/** A CSR the API server refused at creation (its validation, or an admission policy), not one an approver denied. */
+export class CsrRefusedError extends IssuerError {
+  public constructor(message: string) {
+    super(ExitCode.csrDenied, message);
+    this.name = 'CsrRefusedError';
+  }
+}
+
 /** A missing or invalid setting; the message names the flag so the operator can fix it. */
 export class ConfigError extends IssuerError {
   public constructor(message: string) {

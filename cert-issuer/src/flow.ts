@@ -6,6 +6,7 @@ import { encodeCsr } from '../../src/contract/csr-encoding.ts';
 import { approveAndWait, createCsr, deleteCsr, type CsrSession } from './csr-protocol.ts';
 import { buildCsrObject, leftoverCsrs } from './csr.ts';
 import { ExitCode, IssuerError } from './errors.ts';
+import type { RunOutcome } from './events.ts';
 import { CSR_USAGES, SECRET_LABEL } from '../../src/contract/issuer-api.ts';
 import { describe } from './retry.ts';
 import { decide, identityProblem, renewalDeadlineOf, type Expected, type TlsFiles } from './rotation.ts';
@@ -32,13 +33,14 @@ const maxRounds = 3;
 /**
  * Makes every target namespace hold a good, identical TLS Secret: nothing to do, copy a good
  * certificate where it is missing, or issue a new one. A write that loses a race (409) starts
- * the round again from fresh reads, so no concurrent writer is silently overwritten.
+ * the round again from fresh reads, so no concurrent writer is silently overwritten. Returns what
+ * it did, which the run records as an Event.
  */
-export async function ensure(run: Run): Promise<void> {
+export async function ensure(run: Run): Promise<RunOutcome> {
   const { config, log } = run;
   const expected: Expected = { commonName: config.commonName, organization: config.organization, signerCaPem: run.signerCaPem, caCrt: run.caCrt };
   let issued: { csrName: string; certificate: Certificate } | undefined;
-  let written = false;
+  let outcome: RunOutcome = { action: 'noop' };
   for (let round = 1; round <= maxRounds; round++) {
     const stored = await readSecrets(run);
     const decision = decide(new Map([...stored].map(([ns, secret]) => [ns, filesOf(secret)])), expected, nowOf(run));
@@ -58,7 +60,10 @@ export async function ensure(run: Run): Promise<void> {
       certificate = issued.certificate;
     }
     if ((await store(run, certificate, namespaces, stored)) === 'written') {
-      written = true;
+      // Issued where no copy held a certificate, renewed where one did (expired, due or wrong).
+      const replaced = [...stored.values()].some((secret) => filesOf(secret) !== undefined);
+      const action = decision.action === 'repair' ? 'copied' : replaced ? 'renewed' : 'issued';
+      outcome = { action, namespaces, notAfter: certificate.facts.notAfter, renewAfter: certificate.renewAfter };
       break;
     }
     if (round === maxRounds) {
@@ -69,9 +74,10 @@ export async function ensure(run: Run): Promise<void> {
   // Both only now, side by side: until the Secret holds the certificate, the CSR's status is the
   // only copy of it, and Flux would fetch with the old one.
   await Promise.all([
-    written && refreshHelmRepositories(run),
+    outcome.action !== 'noop' && refreshHelmRepositories(run),
     issued && deleteCsr(run, issued.csrName),
   ]);
+  return outcome;
 }
 
 function nowOf(run: Run): Date {

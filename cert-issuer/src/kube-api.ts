@@ -1,7 +1,8 @@
 import type { V1CertificateSigningRequest, V1CertificateSigningRequestList, V1SelfSubjectReview, V1Secret } from '@kubernetes/client-node';
 import { ApiClient, type Connection } from './api-client.ts';
 import type { HelmRepositoryRef } from './config.ts';
-import { ExitCode, IssuerError } from './errors.ts';
+import { CsrRefusedError, ExitCode, IssuerError } from './errors.ts';
+import type { EventObject } from './events.ts';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../../src/contract/issuer-api.ts';
 import { describe, withRetry, type RetryOptions } from './retry.ts';
 
@@ -43,6 +44,8 @@ export interface KubeApi {
   ): Promise<AbortController>;
   /** Flux's documented way to ask for a reconcile now instead of at the next interval. */
   requestReconcile(repo: HelmRepositoryRef, requestedAt: string): Promise<void>;
+  /** An `events.k8s.io/v1` Event, in its metadata's namespace. */
+  createEvent(event: EventObject): Promise<void>;
 }
 
 /**
@@ -90,7 +93,7 @@ export class Kube implements KubeApi {
     return this.call(`create csr ${name}`, () =>
       this.api.request<V1CertificateSigningRequest>('POST', csrPath, csr).catch((error: unknown) => {
         if ((error as { code?: unknown }).code !== 422) throw error;
-        throw new IssuerError(ExitCode.csrDenied, `the API server refused CSR ${name}: ${describe(error)}`);
+        throw new CsrRefusedError(`the API server refused CSR ${name}: ${describe(error)}`);
       }),
     );
   }
@@ -135,6 +138,11 @@ export class Kube implements KubeApi {
     await this.call(`patch helmrepository ${repo.namespace}/${repo.name}`, () =>
       this.api.request('PATCH', path, { metadata: { annotations: { [RECONCILE_REQUESTED_AT_ANNOTATION]: requestedAt } } }, 'application/merge-patch+json'),
     );
+  }
+
+  public async createEvent(event: EventObject): Promise<void> {
+    const { namespace, name } = event.metadata;
+    await this.call(`create event ${namespace}/${name}`, () => this.api.request('POST', `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events`, event));
   }
 
   /** Runs one API call with retries; the HTTP codes in `absentOn` resolve to undefined instead of failing. */

@@ -1,6 +1,8 @@
 import { parseCommand, usage } from './config.ts';
-import { loadConnection, readCas } from './connection.ts';
+import { randomBytes } from 'node:crypto';
+import { loadConnection, podNamespace, readCas } from './connection.ts';
 import { ExitCode, IssuerError } from './errors.ts';
+import { recordRun } from './events.ts';
 import { ensure } from './flow.ts';
 import { Kube } from './kube-api.ts';
 import { createLogger } from './log.ts';
@@ -26,9 +28,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const log = createLogger(config.logFormat, (line) => process.stderr.write(`${line}\n`));
   const started = Date.now();
   const deadline = started + config.timeoutSeconds * 1000;
+  const who = { namespace: podNamespace(config), runName: config.runName, commonName: config.commonName };
+  let kube: Kube | undefined;
+  const record = (result: unknown) => (kube ? recordRun(kube, log, who, result, new Date(), randomBytes(4).toString('hex')) : Promise.resolve());
   try {
     const connection = await loadConnection(config);
-    const kube = new Kube(connection, {
+    kube = new Kube(connection, {
       ...systemClock,
       deadline,
       onRetry: (error, attempt, waitMs) => log.warn('retry', describe(error), { attempt, waitMs }),
@@ -39,12 +44,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       namespaces: config.namespaces.join(','),
       signer: config.signerName,
     });
-    await ensure({ kube, config, ...readCas(config, connection), log, clock: systemClock, deadline });
+    const outcome = await ensure({ kube, config, ...readCas(config, connection), log, clock: systemClock, deadline });
     log.info('done', 'every namespace holds a valid certificate', { durationMs: Date.now() - started });
+    await record(outcome);
     return ExitCode.ok;
   } catch (error) {
     const exitCode = error instanceof IssuerError ? error.exitCode : ExitCode.internal;
     log.error('exit', error instanceof IssuerError ? error.message : `internal error: ${describe(error)}`, { exitCode });
+    await record(error);
     return exitCode;
   }
 }

@@ -23,9 +23,10 @@ export interface CertIssuerAccessProps {
 /**
  * The issuer's least privilege in RBAC: exactly the verbs the program uses. Cluster-wide it may
  * only handle CSRs and approve for one signer; per namespace, read and replace its one Secret,
- * create Secrets, and patch its HelmRepositories. RBAC cannot narrow `create` by name, approval and
- * delete to the CSR's requester, or a patch to a field; the issuer's admission policies
- * (CsrAdmissionPolicy, SecretAdmissionPolicy, HelmRepositoryAdmissionPolicy) do.
+ * create Secrets, and patch its HelmRepositories; in its own namespace, create Events. RBAC cannot
+ * narrow `create` by name or content, approval and delete to the CSR's requester, or a patch to a
+ * field; the issuer's admission policies (CsrAdmissionPolicy, SecretAdmissionPolicy,
+ * HelmRepositoryAdmissionPolicy, EventAdmissionPolicy) do.
  */
 export class CertIssuerAccess extends Construct {
   public constructor(scope: Construct, id: string, props: CertIssuerAccessProps) {
@@ -49,17 +50,24 @@ export class CertIssuerAccess extends Construct {
       subjects: [subject],
     });
 
-    for (const namespace of props.secretNamespaces) {
+    // Its Events go to its own namespace, which need not hold a copy of the Secret.
+    const ownNamespace = subject.namespace!;
+    for (const namespace of new Set([...props.secretNamespaces, ownNamespace])) {
       const repositories = (props.helmRepositories ?? []).filter((repo) => repo.namespace === namespace).map((repo) => repo.name);
       const metadata = { name: subject.name, namespace, labels };
       const role = new k8s.KubeRole(this, `Role-${namespace}`, {
         metadata,
         rules: [
-          { apiGroups: [''], resources: ['secrets'], resourceNames: [props.secretName], verbs: ['get', 'update'] },
-          { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+          ...(props.secretNamespaces.includes(namespace)
+            ? [
+              { apiGroups: [''], resources: ['secrets'], resourceNames: [props.secretName], verbs: ['get', 'update'] },
+              { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+            ]
+            : []),
           ...(repositories.length > 0
             ? [{ apiGroups: ['source.toolkit.fluxcd.io'], resources: ['helmrepositories'], resourceNames: repositories, verbs: ['patch'] }]
             : []),
+          ...(namespace === ownNamespace ? [{ apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] }] : []),
         ],
       });
       new k8s.KubeRoleBinding(this, `RoleBinding-${namespace}`, {

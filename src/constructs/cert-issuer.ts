@@ -10,6 +10,7 @@ import { type Input, object, type Output } from '../contract/settings-schema.ts'
 import { bootstrapPodPlacement, containerResources, POD } from './bootstrap-pod.ts';
 import { CertIssuerAccess } from './cert-issuer-access.ts';
 import { CsrAdmissionPolicy } from './csr-admission-policy.ts';
+import { EventAdmissionPolicy } from './event-admission-policy.ts';
 import { HelmRepositoryAdmissionPolicy } from './helm-repository-admission-policy.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
 import { issuerProgram } from './issuer-program.ts';
@@ -148,6 +149,7 @@ export class CertIssuer extends Construct {
       maxExpirationSeconds: settings.certificate.expirationSeconds,
     });
     new SecretAdmissionPolicy(this, 'SecretPolicy', { ...scope, secretName: settings.certificate.secretName });
+    new EventAdmissionPolicy(this, 'EventPolicy', scope);
     if (settings.refreshHelmRepositories.length > 0) new HelmRepositoryAdmissionPolicy(this, 'HelmRepositoryPolicy', scope);
   }
 
@@ -207,6 +209,8 @@ export class CertIssuer extends Construct {
             sources: [
               { serviceAccountToken: { path: 'token', expirationSeconds: TOKEN_EXPIRATION_SECONDS } },
               { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+              // As in the ServiceAccount mount the issuer replaces: the namespace of its Events.
+              { downwardApi: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
             ],
           },
         },

@@ -40,7 +40,7 @@ export function issuerUser(namespace: string): string {
 }
 
 /** The resources the issuer writes, each judged by one admission policy of its own. */
-export const ISSUER_POLICY_RESOURCES = ['certificatesigningrequests', 'secrets', 'helmrepositories'] as const;
+export const ISSUER_POLICY_RESOURCES = ['certificatesigningrequests', 'secrets', 'helmrepositories', 'events'] as const;
 export type IssuerPolicyResource = (typeof ISSUER_POLICY_RESOURCES)[number];
 
 /**

@@ -44,6 +44,8 @@ export const ISSUED_BY_ANNOTATION = 'flux-assets-bootstrap.io/issued-by';
 export const CSR_ANNOTATION = 'flux-assets-bootstrap.io/csr';
 /** Every annotation the issuer writes on its Secret, and the only ones its admission policy lets it change. */
 export const SECRET_ANNOTATIONS = [NOT_AFTER_ANNOTATION, RENEW_AFTER_ANNOTATION, ISSUED_BY_ANNOTATION, CSR_ANNOTATION] as const;
+/** The `reportingController` of the issuer's Events, which its admission policy requires. */
+export const EVENT_REPORTING_CONTROLLER = 'flux-assets-bootstrap.io/cert-issuer';
 /** Flux reconciles a source at once when this annotation changes. */
 export const RECONCILE_REQUESTED_AT_ANNOTATION = 'reconcile.fluxcd.io/requestedAt';
 

@@ -29,6 +29,7 @@ export function expectedAccess(cluster: ClusterConfig): Access[] {
     { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'create', group: 'certificates.k8s.io', resource: 'certificatesigningrequests' } },
     { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'update', group: 'certificates.k8s.io', resource: 'certificatesigningrequests', subresource: 'approval' } },
     { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'approve', group: 'certificates.k8s.io', resource: 'signers', name: KUBE_APISERVER_CLIENT_SIGNER } },
+    { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'create', group: 'events.k8s.io', resource: 'events', namespace: assets.namespace } },
     ...namespaces.flatMap((namespace): Access[] => [
       { who: 'issuer', user: issuer, allowed: true, attributes: { verb: 'update', resource: 'secrets', name: certificate.secretName, namespace } },
       { who: 'issuer', user: issuer, allowed: false, attributes: { verb: 'get', resource: 'secrets', name: 'some-other-secret', namespace } },

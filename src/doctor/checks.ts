@@ -13,7 +13,7 @@ import type { ClusterConfig } from '../config/cluster-config.ts';
 import { assetsPodName, ISSUER_POLICY_RESOURCES, issuerPolicyName, type IssuerPolicyResource, issuerUser, podProxyPath } from '../constructs/names.ts';
 import type { ApiEndpoint } from '../contract/api-endpoint.ts';
 import { encodeCsr } from '../contract/csr-encoding.ts';
-import { CSR_USAGES, ISSUER_SERVICE_ACCOUNT_NAME, KUBE_APISERVER_CLIENT_SIGNER } from '../contract/issuer-api.ts';
+import { CSR_USAGES, EVENT_REPORTING_CONTROLLER, ISSUER_SERVICE_ACCOUNT_NAME, KUBE_APISERVER_CLIENT_SIGNER } from '../contract/issuer-api.ts';
 import { expectedAccess } from './access.ts';
 import { type Answer, KubeApi, statusMessage } from './api.ts';
 import { accessVerdict, type Attempt, FOREIGN_COMMON_NAME, type Fetched, indexVerdict, policyVerdict, probeVerdict, reapplyHint, secretVerdict, tlsVerdict, type Verdict } from './verdicts.ts';
@@ -104,15 +104,16 @@ async function admissionPolicyVerdicts(cluster: ClusterConfig, api: KubeApi): Pr
 }
 
 /** What a stolen issuer token could do without the policies, as doctor says when they are off. */
-const WITHOUT_POLICIES = 'a stolen issuer token can have any identity but system:masters signed, mint a token of any ServiceAccount in a repository namespace, and point the HelmRepositories at another server';
+const WITHOUT_POLICIES = 'a stolen issuer token can have any identity but system:masters signed, mint a token of any ServiceAccount in a repository namespace, point the HelmRepositories at another server, and write Events about any object of its namespace';
 
 /**
  * One of a thief's writes for each rule that RBAC cannot hold: a CSR for a foreign identity, a
- * ServiceAccount token Secret, a HelmRepository suspended, and the deletion of another requester's
- * CSR where one exists to try it on.
+ * ServiceAccount token Secret, a HelmRepository suspended, an Event about an object not the
+ * issuer's, and the deletion of another requester's CSR where one exists to try it on.
  */
 async function thiefProbes(cluster: ClusterConfig, api: KubeApi, issuer: string): Promise<Probe[]> {
   const [repo] = cluster.repositories;
+  const { namespace } = cluster.assets;
   const csrs = await api.get<V1CertificateSigningRequestList>(CSR_PATH);
   const foreign = csrs.items.find((csr) => csr.spec.username !== issuer);
   return [
@@ -127,6 +128,10 @@ async function thiefProbes(cluster: ClusterConfig, api: KubeApi, issuer: string)
     {
       resource: 'helmrepositories', what: `suspending HelmRepository ${repo!.namespace}/${repo!.name}`, admitted: 'a stolen issuer token can stop or repoint a HelmRepository',
       method: 'PATCH', path: `/apis/source.toolkit.fluxcd.io/v1/namespaces/${repo!.namespace}/helmrepositories/${repo!.name}`, body: { spec: { suspend: true } },
+    },
+    {
+      resource: 'events', what: `an Event about Secret ${namespace}/${cluster.certificate.secretName}`, admitted: `a stolen issuer token can write Events about any object in ${namespace}`,
+      method: 'POST', path: `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, body: foreignEvent(namespace, cluster.certificate.secretName),
     },
     ...(foreign === undefined ? [] : [{
       resource: 'certificatesigningrequests' as const, what: `deleting CSR ${foreign.metadata!.name} of ${foreign.spec.username}`, admitted: "a stolen issuer token can delete other requesters' CSRs",
@@ -144,6 +149,22 @@ function foreignCsr(): V1CertificateSigningRequest {
     kind: 'CertificateSigningRequest',
     metadata: { generateName: 'flux-assets-bootstrap-doctor-' },
     spec: { request: Buffer.from(pem).toString('base64'), signerName: KUBE_APISERVER_CLIENT_SIGNER, usages: [...CSR_USAGES], expirationSeconds: 600 },
+  };
+}
+
+/** An Event from the issuer's controller about its own Secret, which it may never report on. */
+function foreignEvent(namespace: string, secretName: string): object {
+  return {
+    apiVersion: 'events.k8s.io/v1',
+    kind: 'Event',
+    metadata: { generateName: 'flux-assets-bootstrap-doctor-', namespace },
+    eventTime: new Date().toISOString().replace('Z', '000Z'),
+    reportingController: EVENT_REPORTING_CONTROLLER,
+    reportingInstance: 'flux-assets-bootstrap-doctor',
+    action: 'Probe',
+    reason: 'Probe',
+    type: 'Normal',
+    regarding: { apiVersion: 'v1', kind: 'Secret', namespace, name: secretName },
   };
 }
 

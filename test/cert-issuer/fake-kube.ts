@@ -2,6 +2,7 @@ import type { V1CertificateSigningRequest, V1CertificateSigningRequestCondition,
 import forge from 'node-forge';
 import type { HelmRepositoryRef } from '../../cert-issuer/src/config.ts';
 import { ExitCode, IssuerError } from '../../cert-issuer/src/errors.ts';
+import type { EventObject } from '../../cert-issuer/src/events.ts';
 import type { KubeApi } from '../../cert-issuer/src/kube-api.ts';
 import type { FakeClock } from './fake-clock.ts';
 import { clientCert, type Ca } from './pki.ts';
@@ -26,7 +27,7 @@ interface Watcher {
   ended: boolean;
 }
 
-const mutating = new Set<Method>(['writeSecret', 'createCsr', 'approveCsr', 'deleteCsr', 'requestReconcile']);
+const mutating = new Set<Method>(['writeSecret', 'createCsr', 'approveCsr', 'deleteCsr', 'requestReconcile', 'createEvent']);
 
 /**
  * The API server as the issuer sees it, in memory: Secrets and CSRs in maps under one
@@ -265,6 +266,14 @@ export class FakeKube implements KubeApi {
       });
     }
     return controller;
+  }
+
+  /** The Events created, in order. */
+  public readonly recorded: EventObject[] = [];
+
+  public async createEvent(event: EventObject): Promise<void> {
+    await this.enter('createEvent', `${event.metadata.namespace}/${event.metadata.name}`);
+    this.recorded.push(clone(event));
   }
 
   public async requestReconcile(repo: HelmRepositoryRef, requestedAt: string): Promise<void> {

@@ -71,22 +71,38 @@ describe('CertIssuer', () => {
       expect(podOf(manifests).volumes.map((volume: { name: string }) => volume.name)).toEqual(['api-access']);
     });
 
-    test('WHEN synthesized THEN the renewal runs four times a day and the admission policies for CSRs and Secrets are on, none for HelmRepositories', () => {
+    test('WHEN synthesized THEN the renewal runs four times a day and the admission policies for CSRs, Secrets and Events are on, none for HelmRepositories', () => {
       expect(only(manifests, 'CronJob').spec.schedule).toBe('17 */6 * * *');
       expect(manifests.filter((m) => m.kind === 'ValidatingAdmissionPolicyBinding').map((m) => m.spec.policyName)).toEqual([
         'certificatesigningrequests.cozy-system.cert-issuer.flux-assets-bootstrap.io',
         'secrets.cozy-system.cert-issuer.flux-assets-bootstrap.io',
+        'events.cozy-system.cert-issuer.flux-assets-bootstrap.io',
       ]);
     });
 
-    test('WHEN synthesized THEN each Secret namespace grants reading and replacing the one Secret and creating Secrets, no patch or delete, and nothing on HelmRepositories', () => {
-      for (const namespace of required.namespaces) {
-        const [role] = rolesIn(manifests, namespace);
-        expect(role!.rules).toEqual([
-          { apiGroups: [''], resources: ['secrets'], resourceNames: ['assets-tls'], verbs: ['get', 'update'] },
-          { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-        ]);
-      }
+    test('WHEN synthesized THEN each Secret namespace grants reading and replacing the one Secret and creating Secrets, no patch or delete, nothing on HelmRepositories, and its own namespace creating Events', () => {
+      const secretRules = [
+        { apiGroups: [''], resources: ['secrets'], resourceNames: ['assets-tls'], verbs: ['get', 'update'] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      ];
+      expect(rolesIn(manifests, 'kube-system')[0]!.rules).toEqual(secretRules);
+      expect(rolesIn(manifests, 'cozy-system')[0]!.rules).toEqual([...secretRules, { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] }]);
+    });
+
+    test("WHEN the issuer's namespace gets no copy of the Secret THEN its Role there grants creating Events and nothing else", () => {
+      const roles = rolesIn(issuer({ namespaces: ['kube-system'] }).manifests, 'cozy-system');
+      expect(roles.map((role) => role.rules)).toEqual([[{ apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] }]]);
+    });
+
+    test('WHEN its Event policy is read THEN it admits only reports on its own Jobs, from its controller, with nothing related and a short note', () => {
+      const policy = manifests.find((m) => m.kind === 'ValidatingAdmissionPolicy' && m.metadata.name.startsWith('events.'))!;
+      expect(policy.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: ['events.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['events'] }]);
+      expect(policy.spec.validations.map((v: { expression: string }) => v.expression)).toEqual([
+        "has(object.regarding) && object.regarding.apiVersion == 'batch/v1' && object.regarding.kind == 'Job' && object.regarding.namespace == \"cozy-system\" && object.regarding.name.startsWith('cert-issuer-')",
+        'has(object.reportingController) && object.reportingController == "flux-assets-bootstrap.io/cert-issuer"',
+        '!has(object.related)',
+        '!has(object.note) || size(object.note) <= 1024',
+      ]);
     });
 
     test('WHEN its ServiceAccount is read THEN it is the subject every binding names', () => {
@@ -146,7 +162,7 @@ describe('CertIssuer', () => {
     expect(rolesIn(manifests, 'kube-system')[0]!.rules).toContainEqual(
       { apiGroups: ['source.toolkit.fluxcd.io'], resources: ['helmrepositories'], resourceNames: ['cilium'], verbs: ['patch'] },
     );
-    expect(rolesIn(manifests, 'cozy-system')[0]!.rules).toHaveLength(2);
+    expect(rolesIn(manifests, 'cozy-system')[0]!.rules).toHaveLength(3); // its Secret's two and its Events'
     expect(manifests.filter((m) => m.kind === 'ValidatingAdmissionPolicy').map((m) => m.metadata.name)).toContain('helmrepositories.cozy-system.cert-issuer.flux-assets-bootstrap.io');
   });
 

@@ -15,8 +15,8 @@ import { assets, node } from '../plane/env.ts';
 import { chartName, chartVersion } from '../plane/helm-repos.ts';
 import { installWebhook } from '../plane/webhook.ts';
 import {
-  auditEventsSince, bootstrapOnly, clientCert, condition, e2eContext, jobDiagnostics as diagnostics, jobEnd, jobPods, kubectlRef, mtlsGet, repoRoot, run, waitReady,
-  writesAmong,
+  auditEventsSince, bootstrapOnly, clientCert, condition, e2eContext, issuerEvents, jobDiagnostics as diagnostics, jobEnd, jobPods, kubectlRef, mtlsGet,
+  repoRoot, run, waitReady, writesAmong,
 } from '../plane/testkit.ts';
 
 const { state, dist, admin, kubeEnv, kubectl, issuerNs, secretPath, recreateJob } = e2eContext();
@@ -89,6 +89,15 @@ test('2. the Job completes and its Secret is in every HelmRepository namespace, 
     copies.push({ data: secret.data, annotations });
   }
   for (const copy of copies) expect(copy).toEqual(copies[0]);
+  // And the Job's Events say it issued: one Normal Event with the certificate's dates.
+  const events = await issuerEvents(admin, issuerNs, jobName);
+  expect(events).toEqual([expect.objectContaining({ type: 'Normal', reason: 'Issued', action: 'Issue' })]);
+  const { 'flux-assets-bootstrap.io/not-after': notAfter, 'flux-assets-bootstrap.io/renew-after': renewAfter } = copies[0]!.annotations;
+  const [said, written] = events[0].note.split(', in ');
+  expect(said).toBe(`issued a certificate for CN=${dist.commonName}, valid until ${notAfter}, renews after ${renewAfter}`);
+  expect(written.split(', ').sort()).toEqual([...dist.namespaces].sort());
+  // Where the README sends an operator for them.
+  expect((await kubectl('-n', issuerNs, 'get', 'events')).stdout).toMatch(new RegExp(`\\sNormal\\s+Issued\\s+job/${jobName}\\s+issued a certificate for CN=`));
 });
 
 test('3. an mTLS GET of every repository index through the pod proxy succeeds, from Node and from curl', async () => {
@@ -229,8 +238,13 @@ test('8. the issuer ServiceAccount has exactly the least-privilege rights', asyn
       ['create', 'secrets', `-n=${ns}`],
     ]),
     ...dist.helmRepositories.map((r) => ['patch', `helmrepositories.source.toolkit.fluxcd.io/${r.metadata.name}`, `-n=${r.metadata.namespace}`]),
+    ['create', 'events.events.k8s.io', `-n=${issuerNs}`], // what its Events policy judges
   ];
   const denied: string[][] = [
+    ['create', 'events.events.k8s.io', `-n=${dist.namespaces.find((ns) => ns !== issuerNs)}`],
+    ['create', 'events', `-n=${issuerNs}`], // the core API's Events: its RBAC grants only events.k8s.io
+    ['update', 'events.events.k8s.io', `-n=${issuerNs}`],
+    ['list', 'events.events.k8s.io', `-n=${issuerNs}`],
     ['list', 'secrets', `-n=${system}`], // no reading other Secrets by listing
     ['watch', 'secrets', `-n=${system}`],
     ['get', 'secrets/some-other-secret', `-n=${system}`],

@@ -15,7 +15,7 @@ import { isRunning, restartComponent, startComponent, stopComponent } from '../p
 import { assets } from '../plane/env.ts';
 import { sleep, waitFor } from '../plane/proc.ts';
 import {
-  auditEventsSince, clientCert, condition, containerLog, deleteJob, e2eContext, fluxApply, jobEnd, jobPods, mtlsGet, readPlaneCa, run,
+  auditEventsSince, clientCert, condition, containerLog, deleteJob, e2eContext, fluxApply, issuerEvents, jobEnd, jobPods, mtlsGet, readPlaneCa, run,
   synthVariant, tlsOf, writesAmong,
 } from '../plane/testkit.ts';
 import { installWebhook } from '../plane/webhook.ts';
@@ -270,6 +270,9 @@ describe('faults', () => {
       expect(exitCodes).toEqual([4]);
       expect(logs).toMatch(/CSR cozystack-assets-tls-[0-9a-f]{8} denied: FabE2ePolicy: identity not allowed by policy/);
       expect(denier.requests.length).toBeGreaterThan(0);
+      expect((await issuerEvents(admin, issuerNs, dist.job.metadata.name)).at(-1)).toMatchObject({
+        type: 'Warning', reason: 'Denied', note: expect.stringMatching(/^exit 4: CSR cozystack-assets-tls-[0-9a-f]{8} denied: FabE2ePolicy/),
+      });
     } finally {
       await denier.remove();
     }
@@ -355,6 +358,7 @@ describe('faults', () => {
       const first = await podOutcomes(name);
       expect(first.exitCodes[0]).toBe(5);
       expect(first.logs).toContain('signer did not sign within 30s: is kube-controller-manager running with --cluster-signing-cert-file?');
+      expect((await issuerEvents(admin, issuerNs, name))[0]).toMatchObject({ type: 'Warning', reason: 'SignerTimeout', note: expect.stringContaining('exit 5: ') });
       await restartComponent('kube-controller-manager');
       const job = await jobEnd(admin, state, issuerNs, name);
       expect(condition(job, 'Complete')?.status).toBe('True');
@@ -453,6 +457,12 @@ test('renewal: the CronJob replaces a short-lived certificate between its deadli
     expect(runs.map((j: any) => j.metadata.name)).toContain(annotations['flux-assets-bootstrap.io/issued-by']);
     expect(annotations['flux-assets-bootstrap.io/csr']).toMatch(new RegExp(`^${dist.secretName}-[0-9a-f]{8}$`));
     expect(annotations['flux-assets-bootstrap.io/csr']).not.toBe(first.metadata.annotations['flux-assets-bootstrap.io/csr']);
+    // The renewing run said so in its Job's Events, with the new dates; the runs before it, none.
+    const renewing = annotations['flux-assets-bootstrap.io/issued-by'];
+    expect(await issuerEvents(admin, issuerNs, renewing)).toEqual([expect.objectContaining({
+      type: 'Normal', reason: 'Renewed', note: expect.stringContaining(`valid until ${annotations['flux-assets-bootstrap.io/not-after']}`),
+    })]);
+    for (const run of runs.filter((j: any) => j.metadata.name !== renewing)) expect(await issuerEvents(admin, issuerNs, run.metadata.name)).toEqual([]);
     expect((await mtlsGet(`${dist.helmRepositories[0].spec.url}/index.yaml`, fresh.tls)).status).toBe(200);
 
     // Flux was told: every HelmRepository got the issuer's reconcile request and handled it, Ready.

@@ -20,7 +20,7 @@ import { ISSUER_SERVICE_ACCOUNT_NAME } from '../../src/contract/issuer-api.ts';
 import { ADMIN_SERVICE_ACCOUNT, type Outcome, readmeThiefTable, THIEF_TARGET_LABEL, type ThiefWrite, thiefWrites } from './thief-writes.ts';
 import { waitFor } from '../plane/proc.ts';
 import {
-  auditEventsSince, condition, containerLog, deleteJob, e2eContext, fluxApply, jobDiagnostics, jobEnd, jobPods, synthVariant, writesAmong,
+  auditEventsSince, condition, containerLog, deleteJob, e2eContext, fluxApply, issuerEvents, jobDiagnostics, jobEnd, jobPods, synthVariant, writesAmong,
 } from '../plane/testkit.ts';
 import { installWebhook } from '../plane/webhook.ts';
 
@@ -93,7 +93,7 @@ async function policyInForce(issuer: Kube, inForce: boolean): Promise<void> {
       const res = await issuer.raw('POST', `${csrsPath}?dryRun=All`, csrObject(forged[0]!.spec));
       return { status: res.status, message: res.text };
     } },
-    ...['an Opaque Secret of another name', 'spec.suspend'].map((what) => {
+    ...['an Opaque Secret of another name', 'spec.suspend', 'an Event about its Secret'].map((what) => {
       const write = writes.find((w) => w.what === what)!;
       return { resource: write.resource, send: () => write.send(issuer, admin) };
     }),
@@ -247,6 +247,10 @@ describe('with the admission policy (the default)', () => {
       expect(pod.status.containerStatuses[0].state.terminated.exitCode).toBe(4);
       expect(readFileSync(containerLog(state, pod), 'utf8')).toContain(`the API server refused CSR ${dist.secretName}-`);
       expect(readFileSync(containerLog(state, pod), 'utf8')).toContain(refusal.subject);
+      // An operator sees why in the Job's Events.
+      expect((await issuerEvents(admin, issuerNs, dist.job.metadata.name)).at(-1)).toMatchObject({
+        type: 'Warning', reason: 'Refused', note: expect.stringMatching(/^exit 4: the API server refused CSR .*issuer policy/),
+      });
     } finally {
       await swapper.remove();
     }
@@ -325,6 +329,7 @@ describe('with the admission policy (the default)', () => {
     const oneOf = (names: string[]) => `(${names.join('|')})`;
     refusedBy(`a service-account-token Secret in ${oneOf(dist.namespaces)}`, policyNames[1]!, 'it may write only the Secret');
     refusedBy(`suspending HelmRepository ${oneOf(dist.helmRepositories.map((r) => `${r.metadata.namespace}/${r.metadata.name}`))}`, policyNames[2]!, 'the spec');
+    refusedBy(`an Event about Secret ${issuerNs}/${dist.secretName}`, policyNames[3]!, 'it may report only on its own Jobs');
     expect({ code, failed: lines.filter((l) => l.startsWith('FAIL')) }).toEqual({ code: 0, failed: [] });
   });
 });
@@ -410,5 +415,6 @@ describe('without the admission policy (issuer.admissionPolicy: false)', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^FAIL admission policy refuses a CSR for CN=system:kube-controller-manager .*: admitted: a stolen issuer token can have any identity signed/));
     expect(lines).toContainEqual(expect.stringMatching(/^FAIL admission policy refuses a service-account-token Secret in .*: admitted: a stolen issuer token can mint a token of any ServiceAccount/));
     expect(lines).toContainEqual(expect.stringMatching(/^FAIL admission policy refuses suspending HelmRepository .*: admitted: a stolen issuer token can stop or repoint a HelmRepository/));
+    expect(lines).toContainEqual(expect.stringMatching(/^FAIL admission policy refuses an Event about Secret .*: admitted: a stolen issuer token can write Events about any object in /));
   });
 });

@@ -35,7 +35,9 @@ const ROW = {
   otherSecret: 'create any other Secret in a repository namespace',
   secretContent: 'write into its Secret other keys, labels, annotations, owners or finalizers, or make it immutable',
   helmRepository: "change a HelmRepository's spec (url, suspend, interval, certSecretRef, provider, type), labels, other annotations or finalizers",
-  rbac: 'patch or delete its Secret, read another Secret, read or delete a HelmRepository',
+  rbac: 'patch or delete its Secret, read another Secret, read or delete a HelmRepository, write an Event in another namespace',
+  foreignEvent: 'write an Event about anything but its own Jobs, or from another controller',
+  ownEvent: 'write an Event about one of its own Jobs',
   certificate: "replace its Secret's certificate and key with others (its own, or garbage)",
   reconcile: 'ask a HelmRepository to reconcile',
 } as const;
@@ -60,6 +62,21 @@ export function thiefWrites(dist: Dist): ThiefWrite[] {
     return answer(await thief.raw('PUT', dryRun(ownSecret), secret));
   };
   const patchRepo = (patch: object) => async (thief: Kube) => answer(await thief.raw('PATCH', dryRun(repoPath), patch, 'application/merge-patch+json'));
+  const issuerNs = dist.job.metadata.namespace as string;
+  const repositoryNs = dist.namespaces.find((namespace) => namespace !== issuerNs)!;
+  /** An Event as the issuer writes one, about its Job, in `namespace`, with `change` made to it. */
+  const event = (change: (e: any) => void, namespace = issuerNs) => async (thief: Kube) => {
+    const body: any = {
+      apiVersion: 'events.k8s.io/v1', kind: 'Event',
+      metadata: { generateName: 'fab-e2e-thief-', namespace },
+      eventTime: new Date().toISOString().replace('Z', '000Z'),
+      reportingController: 'flux-assets-bootstrap.io/cert-issuer', reportingInstance: dist.job.metadata.name,
+      action: 'Issue', reason: 'Issued', type: 'Normal', note: 'issued',
+      regarding: { apiVersion: 'batch/v1', kind: 'Job', namespace: issuerNs, name: dist.job.metadata.name },
+    };
+    change(body);
+    return answer(await thief.raw('POST', dryRun(`/apis/events.k8s.io/v1/namespaces/${namespace}/events`), body));
+  };
   const b64 = (text: string) => Buffer.from(text).toString('base64');
 
   return [
@@ -131,6 +148,14 @@ export function thiefWrites(dist: Dist): ThiefWrite[] {
         s.data['tls.crt'] = b64('not a certificate');
       }),
     },
+    ...([
+      ['an Event about its Secret', 'it may report only on its own Jobs', (e: any) => { e.regarding = { apiVersion: 'v1', kind: 'Secret', namespace: issuerNs, name: dist.secretName }; }],
+      ['an Event about a Job not its own', 'it may report only on its own Jobs', (e: any) => { e.regarding.name = 'other-job'; }],
+      ['an Event from another controller', 'reportingController must be', (e: any) => { e.reportingController = 'kubelet'; }],
+      ['an Event naming a related object', 'it may not name a related object', (e: any) => { e.related = { apiVersion: 'v1', kind: 'Secret', namespace: issuerNs, name: dist.secretName }; }],
+    ] as const).map(([what, refusedFor, change]): ThiefWrite => ({ row: ROW.foreignEvent, resource: 'events', what, refusedFor, send: event(change) })),
+    { row: ROW.ownEvent, resource: 'events', what: 'an Event about its Job', send: event(() => undefined) },
+    { row: ROW.rbac, resource: 'events', what: 'an Event in a repository namespace', send: event((e) => { e.regarding.namespace = repositoryNs; }, repositoryNs) },
     { row: ROW.reconcile, resource: 'helmrepositories', what: 'the requestedAt annotation', send: patchRepo({ metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': new Date().toISOString() } } }) },
   ];
 }

@@ -307,6 +307,14 @@ export function mtlsGet(url: string, tls: { cert: Buffer; key: Buffer; ca: Buffe
 }
 
 /** Audit events (JSON lines) written after byte offset `from`. */
+/** The issuer's Events (events.k8s.io/v1) about the Job `job`, oldest first. */
+export async function issuerEvents(admin: Kube, namespace: string, job: string): Promise<any[]> {
+  const list = await admin.get(`/apis/events.k8s.io/v1/namespaces/${namespace}/events`);
+  return list.items
+    .filter((e: any) => e.reportingController === 'flux-assets-bootstrap.io/cert-issuer' && e.regarding?.kind === 'Job' && e.regarding.name === job)
+    .sort((a: any, b: any) => a.eventTime.localeCompare(b.eventTime));
+}
+
 export function auditEventsSince(auditLog: string, from: number): any[] {
   return readFileSync(auditLog)
     .subarray(from)

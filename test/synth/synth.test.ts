@@ -79,13 +79,14 @@ describe('GIVEN the dev cluster', () => {
   });
 
   test.each([
-    ['cozy-system', ['system']],
-    ['cozy-public', ['apps', 'extra']],
-  ])('THEN in %s the issuer may touch only the TLS Secret and that namespace\'s HelmRepositories', (namespace, repos) => {
+    ['cozy-system', ['system'], [{ apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] }]],
+    ['cozy-public', ['apps', 'extra'], []],
+  ])('THEN in %s the issuer may touch only the TLS Secret and that namespace\'s HelmRepositories, and create Events in its own', (namespace, repos, events) => {
     expect(find(manifests, 'Role', 'cert-issuer', namespace).rules).toEqual([
       { apiGroups: [''], resources: ['secrets'], resourceNames: ['cozystack-assets-tls'], verbs: ['get', 'update'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
       { apiGroups: ['source.toolkit.fluxcd.io'], resources: ['helmrepositories'], resourceNames: repos, verbs: ['patch'] },
+      ...events,
     ]);
     expect(find(manifests, 'RoleBinding', 'cert-issuer', namespace).subjects).toEqual([
       { kind: 'ServiceAccount', name: 'cert-issuer', namespace: 'cozy-system' },
@@ -207,13 +208,14 @@ describe('GIVEN the dev cluster\'s issuer token', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
   });
 
-  test('THEN the pod mounts one projected volume, a 10-minute token and the cluster CA, where the issuer reads them, and its program', () => {
+  test('THEN the pod mounts one projected volume, a 10-minute token, the cluster CA and the namespace, where the issuer reads them, and its program', () => {
     expect(pod.volumes).toEqual([{
       name: 'api-access',
       projected: {
         sources: [
           { serviceAccountToken: { path: 'token', expirationSeconds: 600 } },
           { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
         ],
       },
     }, { name: 'program', configMap: { name: 'cert-issuer-program' } }]);
