@@ -4,7 +4,7 @@
  * CronJob that runs four times a day for a year writes one Event per renewal and per failed run.
  * Pure: main.ts sends what `runEvent` returns.
  */
-import { EVENT_REPORTING_CONTROLLER, ExitCode } from '../../src/contract/issuer-api.ts';
+import { EVENT_NOTE_MAX, EVENT_REPORTING_CONTROLLER, ExitCode } from '../../src/contract/issuer-api.ts';
 import { CsrRefusedError, IssuerError } from './errors.ts';
 import type { KubeApi } from './kube-api.ts';
 import { type Logger, redact } from './log.ts';
@@ -21,9 +21,6 @@ export interface EventObject {
   readonly metadata: { readonly namespace: string; readonly name: string };
   readonly [field: string]: unknown;
 }
-
-/** The API server keeps at most 1 kB of an Event's note. */
-const NOTE_MAX = 1024;
 
 export interface EventFacts {
   readonly type: 'Normal' | 'Warning';
@@ -64,7 +61,7 @@ export function eventBody(facts: EventFacts, run: { readonly namespace: string; 
     action: facts.action,
     reason: facts.reason,
     type: facts.type,
-    note: note.length > NOTE_MAX ? `${note.slice(0, NOTE_MAX - 1)}…` : note,
+    note: note.length > EVENT_NOTE_MAX ? `${note.slice(0, EVENT_NOTE_MAX - 1)}…` : note,
     regarding: { apiVersion: 'batch/v1', kind: 'Job', namespace: run.namespace, name: run.name },
   };
 }

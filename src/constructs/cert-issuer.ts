@@ -14,7 +14,7 @@ import { EventAdmissionPolicy } from './event-admission-policy.ts';
 import { HelmRepositoryAdmissionPolicy } from './helm-repository-admission-policy.ts';
 import { PART_OF, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening.ts';
 import { issuerProgram } from './issuer-program.ts';
-import { ISSUER_APP_NAME, RENEWAL_CRONJOB_NAME } from './names.ts';
+import { ISSUER_APP_NAME, ISSUER_JOB_PREFIX, RENEWAL_CRONJOB_NAME } from './names.ts';
 import { settleProps } from './props.ts';
 import { SecretAdmissionPolicy } from './secret-admission-policy.ts';
 
@@ -102,7 +102,7 @@ export class CertIssuer extends Construct {
     const jobSpec = issuerJobSpec({ metadata: { labels }, spec: this.podSpec(settings) });
     // No ttlSecondsAfterFinished: Flux would re-create a deleted Job and run it again. The hash
     // covers what the pod reads from ConfigMaps too, so new code or a new CA runs as a new Job.
-    this.jobName = `cert-issuer-${contentHash({ jobSpec, apiCA: settings.apiCA, program })}`;
+    this.jobName = `${ISSUER_JOB_PREFIX}${contentHash({ jobSpec, apiCA: settings.apiCA, program })}`;
     const job = new k8s.KubeJob(this, 'Job', {
       metadata: { name: this.jobName, namespace: settings.namespace, labels },
       spec: jobSpec,

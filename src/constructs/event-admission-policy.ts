@@ -1,9 +1,7 @@
 import { Construct } from 'constructs';
-import { EVENT_REPORTING_CONTROLLER } from '../contract/issuer-api.ts';
+import { EVENT_NOTE_MAX, EVENT_REPORTING_CONTROLLER } from '../contract/issuer-api.ts';
 import { cel, IssuerAdmissionPolicy, type IssuerPolicyScope, refusedBy } from './admission-policy.ts';
-
-/** What the API server keeps of an Event's note; the issuer writes no more. */
-const NOTE_MAX = 1024;
+import { ISSUER_JOB_PREFIX } from './names.ts';
 
 /**
  * Makes the API server refuse every Event of the issuer's ServiceAccount but its own report of a
@@ -31,9 +29,9 @@ export class EventAdmissionPolicy extends Construct {
         {
           expression: [
             "has(object.regarding) && object.regarding.apiVersion == 'batch/v1' && object.regarding.kind == 'Job'",
-            `object.regarding.namespace == ${cel(props.namespace)} && object.regarding.name.startsWith('cert-issuer-')`,
+            `object.regarding.namespace == ${cel(props.namespace)} && object.regarding.name.startsWith(${cel(ISSUER_JOB_PREFIX)})`,
           ].join(' && '),
-          messageExpression: cel(`${refused} it may report only on its own Jobs (batch/v1 Job cert-issuer-* in ${props.namespace})`),
+          messageExpression: cel(`${refused} it may report only on its own Jobs (batch/v1 Job ${ISSUER_JOB_PREFIX}* in ${props.namespace})`),
         },
         {
           expression: `has(object.reportingController) && object.reportingController == ${cel(EVENT_REPORTING_CONTROLLER)}`,
@@ -44,8 +42,8 @@ export class EventAdmissionPolicy extends Construct {
           messageExpression: cel(`${refused} it may not name a related object`),
         },
         {
-          expression: `!has(object.note) || size(object.note) <= ${NOTE_MAX}`,
-          messageExpression: cel(`${refused} the note may hold at most ${NOTE_MAX} characters`),
+          expression: `!has(object.note) || size(object.note) <= ${EVENT_NOTE_MAX}`,
+          messageExpression: cel(`${refused} the note may hold at most ${EVENT_NOTE_MAX} characters`),
         },
       ],
     });

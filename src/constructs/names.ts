@@ -23,6 +23,8 @@ export const RENEWAL_CRONJOB_NAME = 'cert-issuer-renewal';
 
 /** The `app.kubernetes.io/name` of the issuer's objects: its Jobs, the renewal's among them, carry it. */
 export const ISSUER_APP_NAME = 'cert-issuer';
+/** How every Job of the issuer's is named: the one-shot `cert-issuer-<hash>` and the renewal's runs. */
+export const ISSUER_JOB_PREFIX = `${ISSUER_APP_NAME}-`;
 
 /** The namespace flux-aio (and `flux install`) runs in; the sync objects live there. */
 export const FLUX_NAMESPACE = 'flux-system';

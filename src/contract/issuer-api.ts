@@ -46,6 +46,8 @@ export const CSR_ANNOTATION = 'flux-assets-bootstrap.io/csr';
 export const SECRET_ANNOTATIONS = [NOT_AFTER_ANNOTATION, RENEW_AFTER_ANNOTATION, ISSUED_BY_ANNOTATION, CSR_ANNOTATION] as const;
 /** The `reportingController` of the issuer's Events, which its admission policy requires. */
 export const EVENT_REPORTING_CONTROLLER = 'flux-assets-bootstrap.io/cert-issuer';
+/** What the API server keeps of an Event's note: the issuer writes no more, and its policy admits no more. */
+export const EVENT_NOTE_MAX = 1024;
 /** Flux reconciles a source at once when this annotation changes. */
 export const RECONCILE_REQUESTED_AT_ANNOTATION = 'reconcile.fluxcd.io/requestedAt';
 

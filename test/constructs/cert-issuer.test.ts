@@ -98,7 +98,7 @@ describe('CertIssuer', () => {
       const policy = manifests.find((m) => m.kind === 'ValidatingAdmissionPolicy' && m.metadata.name.startsWith('events.'))!;
       expect(policy.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: ['events.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['events'] }]);
       expect(policy.spec.validations.map((v: { expression: string }) => v.expression)).toEqual([
-        "has(object.regarding) && object.regarding.apiVersion == 'batch/v1' && object.regarding.kind == 'Job' && object.regarding.namespace == \"cozy-system\" && object.regarding.name.startsWith('cert-issuer-')",
+        "has(object.regarding) && object.regarding.apiVersion == 'batch/v1' && object.regarding.kind == 'Job' && object.regarding.namespace == \"cozy-system\" && object.regarding.name.startsWith(\"cert-issuer-\")",
         'has(object.reportingController) && object.reportingController == "flux-assets-bootstrap.io/cert-issuer"',
         '!has(object.related)',
         '!has(object.note) || size(object.note) <= 1024',
