@@ -22,11 +22,14 @@ export function loadKubeConfig(file: string | undefined, context: string | undef
   } catch (error) {
     return `cannot load the kubeconfig: ${firstLine(error)}`;
   }
-  if (context !== undefined) {
-    const contexts = kubeConfig.getContexts().map(({ name }) => name);
-    if (!contexts.includes(context)) return `the kubeconfig has no context "${context}"${didYouMean(context, contexts)}; its contexts: ${contexts.join(', ') || 'none'}`;
-    kubeConfig.setCurrentContext(context);
-  }
+  return context === undefined ? kubeConfig : atContext(kubeConfig, context);
+}
+
+/** `kubeConfig` switched to `context`; or, in one line, that it has no such context. */
+export function atContext(kubeConfig: KubeConfig, context: string): KubeConfig | string {
+  const contexts = kubeConfig.getContexts().map(({ name }) => name);
+  if (!contexts.includes(context)) return `the kubeconfig has no context "${context}"${didYouMean(context, contexts)}; its contexts: ${contexts.join(', ') || 'none'}`;
+  kubeConfig.setCurrentContext(context);
   return kubeConfig;
 }
 

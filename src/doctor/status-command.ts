@@ -11,7 +11,7 @@ import { type CommandLine, UsageError } from '../cli/command-line.ts';
 import { FLUX_NAMESPACE, FLUX_SYNC_NAME, ISSUER_APP_NAME } from '../constructs/names.ts';
 import { PART_OF } from '../constructs/hardening.ts';
 import { KubeApi } from './api.ts';
-import { firstLine, loadKubeConfig } from './kubeconfig.ts';
+import { atContext, firstLine, loadKubeConfig } from './kubeconfig.ts';
 import { assess, type ClusterStatus, type FluxObject, LEVELS, type Snapshot, unreadable } from './status.ts';
 
 /** Nagios's plugin exit codes, which monitoring systems read: the index of the level in LEVELS. */
@@ -79,7 +79,7 @@ async function statusOf(cluster: ClusterConfig, kubeconfig: string | undefined, 
   if (chosen === undefined) {
     return unreadable(cluster.name, undefined, `the kubeconfig has no context named "${cluster.name}": name one so, or read this cluster alone with --cluster ${cluster.name} --context NAME`);
   }
-  const kubeConfig = loadKubeConfig(kubeconfig, chosen);
+  const kubeConfig = atContext(loaded, chosen);
   if (typeof kubeConfig === 'string') return unreadable(cluster.name, chosen, kubeConfig);
   try {
     const api = await KubeApi.fromKubeConfig(kubeConfig);
